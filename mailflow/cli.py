@@ -1,0 +1,309 @@
+"""The `mailflow` command: a thin layer that parses options, calls one library
+function, and turns `MailflowError` into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from . import db as store
+from .config import (PRESETS, Config, load_config, local_timezone, resolve_config_path,
+                     starter_config, write_config)
+from .errors import ConfigError, MailflowError
+
+log = logging.getLogger("mailflow")
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not a user mistake
+
+
+class State:
+    """Options of the top-level command, with the config loaded on first use."""
+
+    def __init__(self, config_option: str | None, db_option: str | None):
+        self.config_option = config_option
+        self.db_option = db_option
+        self._config: Config | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return resolve_config_path(self.config_option)
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, self.db_option)
+        return self._config
+
+    def open_db(self):
+        return store.open_db(self.config().database)
+
+
+class MailflowGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MailflowError as exc:
+            click.echo(f"mailflow: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("mailflow: interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+            log.debug("internal error", exc_info=True)
+            click.echo(f"mailflow: internal error (please report it): {exc.__class__.__name__}: {exc}; "
+                       "run with -vv for the traceback", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("mailflow: %(levelname)s: %(message)s"))
+    root = logging.getLogger("mailflow")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(cls=MailflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_option", metavar="FILE",
+              help="Config file [default: $MAILFLOW_CONFIG or ~/.config/mailflow/config.toml].")
+@click.option("--db", "db_option", metavar="FILE", help="Database file [default: from the config].")
+@click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Log only errors.")
+@click.version_option(__version__, prog_name="mailflow")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None, db_option: str | None, verbose: int, quiet: bool) -> None:
+    """mailflow keeps the small promises of client email.
+
+    It reads your mailbox over IMAP, finds who promised what and by when, and
+    sends the follow-ups, agendas and digests that keep work moving.
+    """
+    _setup_logging(verbose, quiet)
+    ctx.obj = State(config_option, db_option)
+
+
+def _emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _progress_reporter() -> tuple[Callable[[str, int, int], None] | None, Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    bars: dict[str, Any] = {}
+
+    def report(label: str, done: int, total: int) -> None:
+        bar = bars.get(label)
+        if bar is None:
+            if total == 0:
+                return
+            for other in bars.values():
+                other.render_finish()
+            bar = bars[label] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.render_progress()
+        bar.update(done - bar.pos)
+
+    def finish() -> None:
+        for bar in bars.values():
+            bar.render_finish()
+
+    return report, finish
+
+
+# --- init, check --------------------------------------------------------------
+
+@cli.command()
+@click.option("--provider", type=click.Choice([*PRESETS, "generic"]), help="Fill in hosts, ports and security.")
+@click.option("--name", help="Your name, as it signs your emails.")
+@click.option("--email", help="Your email address (also the IMAP login).")
+@click.option("--timezone", help="Your IANA timezone, e.g. Europe/Berlin.")
+@click.option("--imap-host", help="IMAP server (generic provider).")
+@click.option("--smtp-host", help="SMTP server (generic provider).")
+@click.option("--password-command", help="Command that prints the password (or OAuth2 token).")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(state: State, provider: str | None, name: str | None, email: str | None, timezone: str | None,
+         imap_host: str | None, smtp_host: str | None, password_command: str | None, force: bool) -> None:
+    """Write a starting config file, asking for what the flags did not give.
+
+    Example: mailflow init --provider fastmail --name "Maya Lindqvist" --email maya@example.com
+    """
+    interactive = sys.stdin.isatty()
+
+    def ask(value: str | None, prompt: str, default: str | None = None, **kwargs: Any) -> str:
+        if value:
+            return value
+        if interactive:
+            return click.prompt(prompt, default=default, **kwargs)
+        if default is not None:
+            return default
+        raise ConfigError(f"--{prompt.lower().replace(' ', '-')} is required when not asking interactively")
+
+    provider = ask(provider, "Provider", "generic", type=click.Choice([*PRESETS, "generic"]))
+    email = ask(email, "Email")
+    name = ask(name, "Name", email.split("@")[0])
+    timezone = ask(timezone, "Timezone", local_timezone())
+    if provider == "generic":
+        imap_host = ask(imap_host, "IMAP host")
+    text = starter_config(name=name, email=email, timezone=timezone, provider=provider, imap_host=imap_host,
+                          smtp_host=smtp_host, password_command=password_command)
+    path = write_config(state.config_path, text, force=force)
+    click.echo(f"Wrote {path}. Check the password_command in it, then run: mailflow check")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+def check(state: State, as_json: bool) -> None:
+    """Verify the config, the IMAP login, the folders found and the SMTP login.
+
+    Example: mailflow check
+    """
+    from .service import check as run_checks
+
+    results = run_checks(state.config())
+    if as_json:
+        _emit_json([asdict(r) for r in results])
+    else:
+        for r in results:
+            mark = "ok  " if r.ok else "FAIL"
+            click.echo(f"{mark} {r.account:<12} {r.what:<14} {r.detail}")
+    if not all(r.ok for r in results):
+        sys.exit(3)
+
+
+# --- sync, import, status -----------------------------------------------------
+
+def _finish_sync(report: Any, as_json: bool) -> None:
+    if as_json:
+        _emit_json({"new": report.new, "seconds": round(report.seconds, 3),
+                    "folders": [asdict(f) for f in report.folders], "errors": report.errors})
+    else:
+        for error in report.errors:
+            click.echo(f"mailflow: error: {error}", err=True)
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(3)
+
+
+@cli.command()
+@click.option("--account", help="Sync only this account.")
+@click.option("--full", is_flag=True, help="Rescan every message, not only new ones (nothing is stored twice).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def sync(state: State, account: str | None, full: bool, as_json: bool) -> None:
+    """Fetch new mail from every account into the database.
+
+    Example: mailflow sync --account work
+    """
+    from .sync import sync as run_sync
+
+    config = state.config()
+    db = store.open_db(config.database)
+    report_progress, finish = _progress_reporter()
+    try:
+        report = run_sync(db, config, account=account, full=full, progress=report_progress)
+    finally:
+        finish()
+        db.close()
+    _finish_sync(report, as_json)
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--account", default="local", show_default=True, help="Account name to file the messages under.")
+@click.option("--me", "addresses", multiple=True, metavar="ADDRESS",
+              help="Your address (repeatable); needed when there is no config file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def import_(state: State, path: Path, account: str, addresses: tuple[str, ...], as_json: bool) -> None:
+    """Read a Maildir, an mbox file or a folder of .eml files.
+
+    Example: mailflow import ~/Mail/work --account work
+    """
+    from .local import count_messages
+    from .sync import import_path
+
+    if addresses and not state.config_path.exists():
+        config = Config.minimal(addresses, state.db_option)
+    else:
+        config = state.config().with_addresses(addresses)
+    db = store.open_db(config.database)
+    report_progress, finish = _progress_reporter()
+    try:
+        total = count_messages(path) if report_progress else None
+        report = import_path(db, config, path, account=account, progress=report_progress, total=total)
+    finally:
+        finish()
+        db.close()
+    _finish_sync(report, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(state: State, as_json: bool) -> None:
+    """Show each account's last sync, its folders and its counts.
+
+    Example: mailflow status
+    """
+    config = state.config()
+    db = store.open_db(config.database)
+    try:
+        accounts = store.account_rows(db)
+        folders = store.folder_rows(db)
+    finally:
+        db.close()
+    if as_json:
+        _emit_json({"database": str(config.database), "accounts": accounts, "folders": folders})
+        return
+    click.echo(f"database: {config.database}")
+    if not accounts:
+        click.echo("no account synced yet; run: mailflow sync")
+    for account in accounts:
+        click.echo(f"{account['name']}: {account['messages']:,} messages in {account['threads']:,} threads, "
+                   f"last sync {account['last_sync_at'] or 'never'}"
+                   + (f", {account['errors']} with parse errors" if account["errors"] else "")
+                   + (f"\n  last error: {account['last_error']}" if account["last_error"] else ""))
+        for folder in (f for f in folders if f["account"] == account["name"]):
+            role = f" [{folder['role']}]" if folder["role"] else ""
+            error = f"  error: {folder['last_error']}" if folder["last_error"] else ""
+            click.echo(f"  {folder['name']}{role}: {folder['messages']:,} messages, "
+                       f"synced {folder['synced_at'] or 'never'}{error}")
+
+
+# --- demo ---------------------------------------------------------------------
+
+@cli.command()
+@click.option("--keep", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the demo database here instead of a temporary file (e.g. to open in Datasette).")
+def demo(keep: Path | None) -> None:
+    """Load the bundled sample mailbox offline and show what mailflow finds.
+
+    Needs no config and no network. Example: mailflow demo
+    """
+    from .demo import render, run_demo
+
+    if keep:
+        if keep.exists():
+            raise ConfigError("already exists; choose a new file", path=str(keep))
+        click.echo(render(run_demo(keep)))
+        click.echo(f"\nDatabase kept at {keep}")
+        return
+    with tempfile.TemporaryDirectory(prefix="mailflow-demo-") as tmp:
+        click.echo(render(run_demo(Path(tmp) / "demo.db")))
+
+
+def main() -> None:
+    cli(prog_name="mailflow")

@@ -1,0 +1,860 @@
+"""Due dates for detected items: a fast email-aware layer with dateparser behind it.
+
+`resolve` finds the time expression in a sentence and turns it into an aware
+datetime in the sender's own offset. The rules follow how people write mail:
+
+* a deadline ("by Friday", "next week", "EOD", "Q3") means the END of the period,
+  at the configured end of the working day when no hour is given;
+* a meeting time ("Tuesday at 3") means its START;
+* bare hours 1-7 in a meeting or deadline mean the afternoon ("at 3" is 15:00);
+* numeric dates follow the sender's convention (DMY or MDY), and a named weekday
+  beside an ambiguous date ("Friday 6/9") picks the reading that matches it.
+
+Common expressions are handled by precompiled regexes here; dateparser is only
+asked when a sentence plainly carries a date this layer did not understand.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+DEADLINE_KINDS = frozenset({"promise", "request", "deadline"})
+
+
+@dataclass(frozen=True)
+class DateConfig:
+    """Hours that vague words stand for, and how numeric dates are read."""
+
+    end_of_day: str = "17:30"
+    start_of_day: str = "09:00"
+    morning: str = "09:00"
+    afternoon: str = "14:00"
+    evening: str = "18:00"
+    tonight: str = "20:00"
+    first_thing: str = "09:00"
+    noon: str = "12:00"
+    date_order: str | None = None  # "DMY" | "MDY"; None: guessed from the sender's timezone
+    past_window_days: int = 60  # a year-less date this many days back is still this year's
+    use_dateparser: bool = True
+
+    def hour(self, name: str) -> time:
+        hh, mm = getattr(self, name).split(":")
+        return time(int(hh), int(mm))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved due time and the words it came from."""
+
+    due: datetime
+    text: str
+    has_time: bool  # an hour was written (or implied by a part of day)
+
+
+# Zones whose people write month-first. Fixed offsets (from a Date header) in the
+# US range fall back to MDY too: most such mail in the wild is North American.
+_MDY_ZONES = frozenset(
+    {
+        "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+        "America/Phoenix", "America/Anchorage", "America/Detroit", "America/Boise",
+        "America/Juneau", "America/Adak", "America/Toronto", "America/Vancouver",
+        "America/Edmonton", "America/Winnipeg", "Pacific/Honolulu", "Asia/Manila",
+    }
+)
+
+
+def default_date_order(tz: tzinfo | None, when: datetime | None = None) -> str:
+    key = getattr(tz, "key", None)
+    if key:
+        if key in _MDY_ZONES or key.startswith(("US/", "America/Indiana", "America/Kentucky")):
+            return "MDY"
+        return "DMY"
+    offset = tz.utcoffset(when) if tz is not None else None
+    if offset is not None and timedelta(hours=-10) <= offset <= timedelta(hours=-4):
+        return "MDY"
+    return "DMY"
+
+
+# --- vocabulary -------------------------------------------------------------
+
+_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
+    "fri": 4, "sat": 5, "sun": 6,
+}
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "couple of": 2, "a few": 3, "few": 3,
+}
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+             "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1}
+
+# "May", "March", "Sun", "Wed" are ordinary words too: a month name only counts
+# beside a day number, and abbreviated weekdays must be capitalised.
+_MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|"
+             r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
+_FULL_WD = r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)"
+_ABBR_WD = r"(?:Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN)\.?"
+_WD_RE = rf"(?:{_FULL_WD}|{_ABBR_WD}(?![A-Za-z]))"
+_NUM_RE = r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|couple of|a few|few)"
+_I = re.IGNORECASE
+_CASED = 1 << 30  # marker: run this pattern on the original text, case-sensitively
+
+
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Patterns run on an ASCII-lowercased copy: IGNORECASE is several times slower in `re`."""
+    return re.compile(pattern, flags & ~_CASED)
+
+
+# Each date pattern has a name used by _anchor_from_match.
+_DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("iso", _rx(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
+    ("numeric", _rx(r"(?<![\d.:/$£€-])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})"
+                    r"(?:(?P=sep)(?P<y>\d{4}|\d{2})(?!\d))?(?P<dot>\.(?!\d))?(?![\d:/]|\.\d)")),
+    ("day_range", _rx(rf"\b(?:from\s+|between\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:-|–|to|till|until|/|and)\s*"
+                      rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:\.?\s*(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?|[./](?P<m>\d{{1,2}})\b\.?)"
+                      r"(?:\s*,?\s*(?:[./])?(?P<y>(?:19|20)\d{2}|\d{2})(?![\d:.-]))?")),
+    ("nth_weekday", _rx(rf"\b(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+"
+                        rf"(?P<wd>{_FULL_WD})\s+(?:of|in)\s+(?P<mon>{_MONTH_RE}|(?:this|the|next)\s+month)\b")),
+    ("month_day", _rx(rf"\b(?P<mon>{_MONTH_RE})\.?\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|:|\s*(?:am|pm|%))"
+                      r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?!\s*[-–]\s*\d))?\b")),
+    ("day_month", _rx(rf"\b(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?"
+                      r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2})\b(?!\s*[-–]\s*\d))?")),
+    ("ordinal", _rx(r"\b(?:(?:on|by|until|till|before|after|from|for)\s+(?:the\s+)?|the\s+)"
+                    r"(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:century|floor|anniversary|birthday|place|time|"
+                    r"percent|edition|round|version|draft|year|grade|row))")),
+    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|h\b))")),
+    ("month_year", _rx(rf"\b(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")),
+    ("month_only", _rx(r"\b(?P<pre>in|by|until|till|before|during|for|end of|the end of|early|mid|mid-|late)\s*"
+                       r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
+                       r"(?:\s+(?P<y>(?:19|20)\d{2}))?\b")),
+    ("day_after_tomorrow", _rx(r"\b(?:the\s+)?day\s+after\s+tomorrow\b")),
+    ("tomorrow", _rx(r"\b(?:tomorrow|tmrw|tmr)\b")),
+    ("today", _rx(r"\b(?:today|tonight|later\s+today|this\s+(?:morning|afternoon|evening))\b")),
+    ("yesterday", _rx(r"\byesterday\b")),
+    ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")),
+    ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
+                      r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
+    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
+    ("weekday", _rx(rf"\b(?:(?P<which>next|this|coming|this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
+                    r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week)?")),
+    ("month_rel", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*"
+                      r"(?:the\s+)?)?(?P<which>this|next|the)\s+month\b|\bmonth[-\s]end\b")),
+    ("quarter", _rx(r"\b(?:(?P<part>end\s+of|the\s+end\s+of|early|beginning\s+of|start\s+of)\s+(?:the\s+)?)?"
+                    r"(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth)\s+quarter|(?P<rel>this|next)\s+quarter)"
+                    r"(?:\s*(?:of\s+)?(?P<y>20\d{2}|'\d{2}|fy\d{2}))?\b")),
+    ("year", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*(?:the\s+)?)?"
+                 r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b")),
+    ("offset", _rx(rf"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>{_NUM_RE})\s+(?P<biz>business\s+|working\s+)?"
+                   r"(?P<unit>minute|min|hour|hr|day|week|month)s?\b|"
+                   rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b")),
+)
+
+# Which words must be in the text for a pattern to be worth running; "#" means a digit.
+_WEEKDAY_WORDS = frozenset(_WEEKDAYS)
+_TRIGGERS: dict[str, frozenset[str]] = {
+    "nth_weekday": frozenset(k for k in _WEEKDAYS if len(k) > 3),
+    "month_only": frozenset(k for k in _MONTHS if len(k) > 3),
+    "day_after_tomorrow": frozenset({"tomorrow"}),
+    "tomorrow": frozenset({"tomorrow", "tmrw", "tmr"}),
+    "today": frozenset({"today", "tonight", "morning", "afternoon", "evening"}),
+    "yesterday": frozenset({"yesterday"}),
+    "eod": frozenset({"eod", "cob", "eob", "business", "day", "play"}),
+    "week_part": frozenset({"week", "eow"}),
+    "week": frozenset({"week"}),
+    "weekday": _WEEKDAY_WORDS,
+    "month_rel": frozenset({"month"}),
+    "quarter": frozenset({"q1", "q2", "q3", "q4", "quarter"}),
+    "year": frozenset({"year"}),
+    "offset": frozenset({"day", "days", "week", "weeks", "month", "months", "hour", "hours", "hr", "hrs", "minute",
+                         "minutes", "min", "mins"}),
+    "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
+    "half_past": frozenset({"half", "quarter"}),
+    "oclock": frozenset({"o'clock", "oclock", "clock"}),
+    "part": frozenset({"morning", "afternoon", "evening", "tonight", "night", "eod", "cob", "business", "day", "thing"}),
+}
+_NEEDS_DIGIT = frozenset({"iso", "numeric", "day_range", "month_day", "day_month", "month_year", "ordinal", "weekday_day", "range",
+                          "range_colon", "between", "meridiem", "colon", "cued", "military"})
+_ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
+_ON_ORIGINAL = frozenset({"weekday", "weekday_day", "month_only"})  # capitalisation tells "Sun" from "sun"
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_DIGIT = re.compile(r"\d")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A sentence prepared once: original, lowercased (same length), its words."""
+
+    raw: str
+    low: str
+    words: frozenset[str]
+    digit: bool
+
+    @classmethod
+    def of(cls, raw: str) -> _Text:
+        low = raw.translate(_ASCII_LOWER)
+        return cls(raw, low, frozenset(_TOKEN.findall(low)), _DIGIT.search(raw) is not None)
+
+    def wants(self, name: str) -> bool:
+        if name in _NEEDS_DIGIT:
+            return self.digit
+        trigger = _TRIGGERS.get(name)
+        return trigger is None or not trigger.isdisjoint(self.words)
+
+    def target(self, name: str) -> str:
+        return self.raw if name in _ON_ORIGINAL else self.low
+
+
+# Times. Colons and am/pm are safe anywhere; a dot, "h" or a bare hour needs a
+# cue word before it ("at 3", "around 17.30") or a date right before it.
+_MERIDIEM = r"(?P<mer>a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
+_TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("range", _rx(r"(?<![\d:.])(?P<h1>[01]?\d|2[0-3])(?:[:.h](?P<m1>[0-5]\d))?\s*(?P<mer1>am|pm)?\s*(?:-|–|—|to|until|till)\s*"
+                  r"(?P<h2>[01]?\d|2[0-3])(?:[:.h](?P<m2>[0-5]\d))?\s*" + _MERIDIEM)),
+    ("range_colon", _rx(r"(?<![\d:.])(?P<h1>[01]?\d|2[0-3])[:.h](?P<m1>[0-5]\d)\s*(?:-|–|—|to|until|till)\s*"
+                        r"(?P<h2>[01]?\d|2[0-3])[:.h](?P<m2>[0-5]\d)\b")),
+    ("between", _rx(r"\bbetween\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?P<mer1>am|pm)?\s+and\s+"
+                    r"(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?P<mer>am|pm)?\b")),
+    ("meridiem", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3])(?:[:.h]?(?P<m>[0-5]\d))?\s*" + _MERIDIEM)),
+    ("colon", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")),
+    ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
+                 r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
+                 r"(?=\s*(?:$|[,;!?)/-]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
+                 r"for|with|if|in|then|so|please|works?|is|sharp|local|your|my|our|mon|tue|wed|thu|fri|sat|sun)\b))")),
+    ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
+    ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
+    ("half_past", _rx(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{'|'.join(k for k in _NUMBERS if ' ' not in k and k not in ('a', 'an', 'few'))})\b")),
+    ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{'|'.join(k for k in _NUMBERS if ' ' not in k and k not in ('a', 'an', 'few'))})\s+o'?clock\b")),
+)
+_PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|evening|tonight|"
+               r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")
+# After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
+_AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
+                       r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
+_WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
+
+# Only a plain month name beside a number sends a sentence to dateparser.
+_DATEISH = _rx(rf"\b(?:{_MONTH_RE})\b\.?\s*\d|\d\s*(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}\b")
+_WORD_NUM_RE = re.compile(r"\d+")
+
+
+# --- anchors ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A date span in the text: a day or a period, with alternatives for ambiguity."""
+
+    start: int
+    end: int
+    spec: int  # how precise: 3 calendar date, 2 day, 1 period
+    candidates: tuple[tuple[date, date], ...]  # (first day, last day), best first
+    exact: datetime | None = None  # "in two hours": a point in time
+    weekday: int | None = None  # a named weekday, to choose among candidates
+    part_hint: str | None = None  # "tonight", "this afternoon"
+
+
+@dataclass(frozen=True)
+class _Time:
+    start: int
+    end: int
+    value: time
+    part: bool = False  # from a part of day ("morning"), not a written hour
+    bare: bool = False  # an hour with no minutes or am/pm ("at 3"): its half of the day is a guess
+
+
+def _week_monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _add_months(d: date, n: int) -> tuple[int, int]:
+    idx = d.year * 12 + d.month - 1 + n
+    return idx // 12, idx % 12 + 1
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    if not (1 <= m <= 12 and 1 <= d <= 31 and 1900 <= y <= 2200):
+        return None
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _infer_year(m: int, d: int, today: date, cfg: DateConfig) -> date | None:
+    """A year-less date is the next one, unless it is only a little in the past."""
+    this_year = _safe_date(today.year, m, d)
+    if this_year is None:
+        return _safe_date(today.year + 1, m, d)
+    if this_year >= today or (today - this_year).days <= cfg.past_window_days:
+        return this_year
+    return _safe_date(today.year + 1, m, d)
+
+
+def _year_from(text: str | None, today: date) -> int | None:
+    if not text:
+        return None
+    digits = text.lstrip("'").lower().removeprefix("fy")
+    year = int(digits)
+    return year + 2000 if year < 100 else year
+
+
+def _day(d: date | None) -> tuple[tuple[date, date], ...]:
+    return ((d, d),) if d else ()
+
+
+def _numeric(m: re.Match[str], today: date, cfg: DateConfig, order: str) -> tuple[tuple[date, date], ...]:
+    a, b = int(m["a"]), int(m["b"])
+    sep, year_text = m["sep"], m["y"]
+    if sep == "-" and not year_text:
+        return ()  # "2-4" is a range of numbers far more often than a date
+    if sep == "." and not year_text and not m["dot"] and not _has_left_cue(m):
+        return ()  # "2.5", "version 1.2"
+    if sep == "/" and (a, b) == (24, 7):
+        return ()
+    readings = [(a, b), (b, a)] if order == "DMY" else [(b, a), (a, b)]
+    out: list[tuple[date, date]] = []
+    for day, month in readings:
+        if year_text:
+            d = _safe_date(_year_from(year_text, today) or today.year, month, day)
+        else:
+            d = _safe_date(today.year, month, day) and _infer_year(month, day, today, cfg)
+        if d and (d, d) not in out:
+            out.append((d, d))
+    return tuple(out)
+
+
+_LEFT_CUE = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|the|due|of)|" + _WD_RE + r"|,)\s*$", _I)
+
+
+def _has_left_cue(m: re.Match[str]) -> bool:
+    return bool(_LEFT_CUE.search(m.string[max(0, m.start() - 12): m.start()])) or m.start() == 0
+
+
+def _nth_weekday(y: int, mo: int, wd: int, n: int) -> date | None:
+    days = [date(y, mo, d) for d in range(1, calendar.monthrange(y, mo)[1] + 1) if date(y, mo, d).weekday() == wd]
+    if n == -1:
+        return days[-1]
+    return days[n - 1] if n <= len(days) else None
+
+
+def _ordinal_candidates(day: int, today: date) -> tuple[tuple[date, date], ...]:
+    out = []
+    for k in range(0, 14):
+        y, mo = _add_months(today.replace(day=1), k)
+        d = _safe_date(y, mo, day)
+        if d and d >= today:
+            out.append((d, d))
+    return tuple(out)
+
+
+def _period_part(first: date, last: date, part: str | None) -> tuple[date, date]:
+    """Narrow a period to its early / mid / late third, or to its end."""
+    if not part:
+        return first, last
+    part = " ".join(part.lower().split()).removeprefix("the ")
+    span = (last - first).days + 1
+    third = max(1, span // 3)
+    if part in ("early", "beginning of", "start of"):
+        return first, first + timedelta(days=third - 1)
+    if part in ("mid", "mid-"):
+        return first + timedelta(days=third), first + timedelta(days=2 * third - 1)
+    if part in ("late", "later"):
+        return last - timedelta(days=third - 1), last
+    return last, last  # "end of"
+
+
+def _working_week(monday: date) -> tuple[date, date]:
+    return monday, monday + timedelta(days=4)
+
+
+def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConfig, order: str) -> _Anchor | None:
+    today = ref.date()
+    g = m.groupdict()
+    start, end = m.span()
+    if name == "iso":
+        return _Anchor(start, end, 3, _day(_safe_date(int(g["y"]), int(g["m"]), int(g["d"]))))
+    if name == "numeric":
+        cands = _numeric(m, today, cfg, order)
+        end = m.end("b") if not g["y"] else m.end("y")
+        return _Anchor(start, m.end() if g["dot"] else end, 3, cands) if cands else None
+    if name in ("month_day", "day_month"):
+        mon, d = _MONTHS[g["mon"].lower()], int(g["d"])
+        year = _year_from(g["y"], today)
+        when = _safe_date(year, mon, d) if year else _infer_year(mon, d, today, cfg)
+        return _Anchor(start, end, 3, _day(when))
+    if name == "day_range":
+        return _day_range(g, start, end, today, cfg)
+    if name == "nth_weekday":
+        wd, n = _WEEKDAYS[g["wd"].lower()], _ORDINALS[g["n"].lower()]
+        target = g["mon"].lower()
+        if target.endswith("month"):
+            y, mo = _add_months(today.replace(day=1), 1 if target.startswith("next") else 0)
+            found = _nth_weekday(y, mo, wd, n)
+        else:
+            mo = _MONTHS[target]
+            found = _nth_weekday(today.year, mo, wd, n)
+            if found is None or found < today:
+                found = _nth_weekday(today.year + 1, mo, wd, n)
+        return _Anchor(start, end, 3, _day(found))
+    if name == "ordinal":
+        return _Anchor(start, end, 2, _ordinal_candidates(int(g["d"]), today))
+    if name == "weekday_day":
+        return _Anchor(start, end, 2, _ordinal_candidates(int(g["d"]), today), weekday=_WEEKDAYS[g["wd"].lower()])
+    if name == "month_year":
+        mon, year = _MONTHS[g["mon"]], int(g["y"])
+        return _Anchor(start, end, 1, ((date(year, mon, 1), _month_end(year, mon)),))
+    if name == "month_only":
+        mon = _MONTHS[g["mon"].lower()]
+        year = _year_from(g["y"], today) or (today.year if mon >= today.month else today.year + 1)
+        first, last = date(year, mon, 1), _month_end(year, mon)
+        pre = g["pre"].lower()
+        return _Anchor(start, end, 1, (_period_part(first, last, pre if pre not in ("in", "by", "until", "till", "before", "during", "for") else None),))
+    if name == "day_after_tomorrow":
+        return _Anchor(start, end, 2, _day(today + timedelta(days=2)))
+    if name == "tomorrow":
+        return _Anchor(start, end, 2, _day(today + timedelta(days=1)))
+    if name == "today":
+        word = m.group(0).lower()
+        hint = "tonight" if word == "tonight" else (word.split()[-1] if word.startswith("this") else None)
+        return _Anchor(start, end, 2, _day(today), part_hint=hint)
+    if name == "yesterday":
+        return _Anchor(start, end, 2, _day(today - timedelta(days=1)))
+    if name == "eod":
+        return _Anchor(start, end, 2, _day(today), part_hint="end_of_day")
+    if name == "week_part":
+        which = (g["which"] or "this").lower()
+        monday = _week_monday(today) + timedelta(days=7 if which == "next" else 0)
+        first, last = _working_week(monday)
+        return _Anchor(start, end, 1, (_period_part(max(first, today) if which != "next" else first, last, g["part"] or "end of"),))
+    if name == "week":
+        if g["iso"]:
+            week = int(g["iso"])
+            if not 1 <= week <= 53:
+                return None
+            try:
+                monday = date.fromisocalendar(today.year, week, 1)
+            except ValueError:
+                return None
+            return _Anchor(start, end, 1, ((monday, monday + timedelta(days=6)),))
+        which = " ".join(g["which"].lower().split())
+        monday = _week_monday(today) + timedelta(days=0 if which == "this" else 7)
+        first, last = _working_week(monday)
+        return _Anchor(start, end, 1, ((max(first, today) if which == "this" else first, last),))
+    if name == "weekday":
+        return _weekday_anchor(m, today)
+    if name == "month_rel":
+        if g["which"] is None:  # "month end"
+            first, last = today, _month_end(today.year, today.month)
+            return _Anchor(start, end, 1, ((last, last),))
+        y, mo = _add_months(today, 1 if g["which"].lower() == "next" else 0)
+        first, last = date(y, mo, 1), _month_end(y, mo)
+        return _Anchor(start, end, 1, (_period_part(first, last, g["part"]),))
+    if name == "quarter":
+        return _quarter_anchor(m, today)
+    if name == "year":
+        if g["ye"]:
+            return _Anchor(start, end, 1, ((date(today.year, 12, 31),) * 2,))
+        year = today.year + (1 if g["which"].lower() == "next" else 0)
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        if g["part"] and g["part"].lower() in ("early", "mid", "late"):
+            # thirds of a year by month: Jan-Apr, May-Aug, Sep-Dec
+            k = ("early", "mid", "late").index(g["part"].lower())
+            return _Anchor(start, end, 1, ((date(year, 4 * k + 1, 1), _month_end(year, 4 * k + 4)),))
+        return _Anchor(start, end, 1, (_period_part(first, last, g["part"]),))
+    if name == "offset":
+        return _offset_anchor(m, ref)
+    return None
+
+
+def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg: DateConfig) -> _Anchor | None:
+    """'12 to 15 October', '29 / 30 August', '3. to 5.10.2017': a period within one month."""
+    mon = _MONTHS[g["mon"].lower()] if g["mon"] else int(g["m"] or 0)
+    d1, d2 = int(g["d1"] or 0), int(g["d2"] or 0)
+    if not 1 <= mon <= 12 or d1 >= d2:
+        return None
+    year = _year_from(g["y"], today)
+    last = _safe_date(year, mon, d2) if year else _infer_year(mon, d2, today, cfg)
+    first = _safe_date(last.year, mon, d1) if last else None
+    return _Anchor(start, end, 3, ((first, last),)) if first and last else None
+
+
+def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor:
+    wd = _WEEKDAYS[m["wd"].rstrip(".").lower()]
+    which = " ".join((m["which"] or "").lower().split())
+    after = " ".join((m["after"] or "").lower().split())
+    ahead = (wd - today.weekday()) % 7 or 7  # the same weekday as today means next week's
+    if which == "next" or after == "next week":
+        # "next Tuesday" is the Tuesday of next week, as people mostly mean it
+        d = _week_monday(today) + timedelta(days=7 + wd)
+    elif which in ("this", "this coming") and wd >= today.weekday():
+        d = today + timedelta(days=wd - today.weekday())
+    else:
+        d = today + timedelta(days=ahead)
+    if after == "after next":
+        d = today + timedelta(days=ahead + 7)
+    start = m.start("which") if m["which"] and which != "on" else m.start("wd")
+    end = m.end("after") if after in ("after next", "next week") else m.end("wd")
+    return _Anchor(start, end, 2, _day(d), weekday=wd)
+
+
+def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:
+    if m["q"]:
+        q = int(m["q"])
+    elif m["qw"]:
+        q = _ORDINALS[m["qw"].lower()]
+    else:
+        q = (today.month - 1) // 3 + 1 + (1 if m["rel"].lower() == "next" else 0)
+    year = _year_from(m["y"], today) or today.year
+    if q > 4:
+        q, year = 1, year + 1
+    if not m["y"] and (m["q"] or m["qw"]) and date(year, 3 * q, 1) < today.replace(day=1) and q * 3 < today.month:
+        year += 1  # "Q1" said in November is next year's
+    first, last = date(year, 3 * q - 2, 1), _month_end(year, 3 * q)
+    return _Anchor(m.start(), m.end(), 1, (_period_part(first, last, m["part"]),))
+
+
+def _offset_anchor(m: re.Match[str], ref: datetime) -> _Anchor | None:
+    n_text = (m["n"] or m["n2"]).lower()
+    n = int(n_text) if n_text.isdigit() else _NUMBERS[" ".join(n_text.split())]
+    unit = (m["unit"] or m["unit2"]).lower()
+    if unit in ("minute", "min", "hour", "hr"):
+        exact = ref + (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
+        return _Anchor(m.start(), m.end(), 2, _day(exact.date()), exact=exact)
+    today = ref.date()
+    if unit == "day" and m["biz"]:
+        d = today
+        for _ in range(n):
+            d += timedelta(days=1)
+            while d.weekday() >= 5:
+                d += timedelta(days=1)
+    elif unit == "day":
+        d = today + timedelta(days=n)
+    elif unit == "week":
+        d = today + timedelta(weeks=n)
+    else:
+        y, mo = _add_months(today, n)
+        d = date(y, mo, min(today.day, calendar.monthrange(y, mo)[1]))
+    return _Anchor(m.start(), m.end(), 2, _day(d))
+
+
+def _find_anchors(t: _Text, ref: datetime, cfg: DateConfig, order: str) -> list[_Anchor]:
+    found: list[_Anchor] = []
+    taken: list[tuple[int, int]] = []
+    for name, rx in _DATE_PATTERNS:
+        if not t.wants(name):
+            continue
+        for m in rx.finditer(t.target(name)):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            anchor = _anchor_from_match(name, m, ref, cfg, order)
+            if anchor and anchor.candidates:
+                found.append(anchor)
+                taken.append(m.span())
+    return sorted(found, key=lambda a: a.start)
+
+
+def _business_hour(h: int) -> int:
+    """A bare hour in mail means working hours: "at 3" is 15:00, "at 9" is 09:00."""
+    return h + 12 if 1 <= h <= 7 else h
+
+
+def _with_meridiem(h: int, mer: str | None) -> int | None:
+    if not mer:
+        return h
+    if h > 12 or h == 0:
+        return h if h > 12 else None
+    pm = mer.lower().startswith("p")
+    return (h % 12) + (12 if pm else 0)
+
+
+def _word_hour(text: str) -> int:
+    return int(text) if text.isdigit() else _NUMBERS[text.lower()]
+
+
+def _time_from_match(name: str, m: re.Match[str], cfg: DateConfig) -> _Time | None:
+    g = m.groupdict()
+    if name in ("range", "between", "range_colon"):
+        h2 = _with_meridiem(int(g["h2"]), g.get("mer"))
+        h1_raw = int(g["h1"])
+        mer1 = g.get("mer1") or g.get("mer")
+        h1 = _with_meridiem(h1_raw, mer1)
+        if h1 is not None and h2 is not None and not g.get("mer1") and g.get("mer") and h1 > h2:
+            h1 = h1_raw  # "11-2pm": the morning start
+        if h1 is None:
+            return None
+        bare = not g.get("mer") and name != "range_colon" and not g["m1"]
+        if bare:
+            h1 = _business_hour(h1)
+        return _Time(m.start(), m.end(), time(h1 % 24, int(g["m1"] or 0)), bare=bare)
+    if name == "meridiem":
+        h = _with_meridiem(int(g["h"]), g["mer"])
+        return _Time(m.start(), m.end(), time(h, int(g["m"] or 0))) if h is not None else None
+    if name in ("colon", "military"):
+        return _Time(m.start(), m.end(), time(int(g["h"]), int(g["m"])))
+    if name == "cued":
+        h = int(g["h"])
+        if g["m"] is None:
+            return _Time(m.start("h"), m.end(), time(_business_hour(h), 0), bare=True)
+        return _Time(m.start("h"), m.end(), time(h, int(g["m"])))
+    if name == "noon":
+        w = g["w"].lower()
+        if w == "midnight":
+            return _Time(m.start(), m.end(), time(23, 59))
+        return _Time(m.start(), m.end(), cfg.hour("noon"))
+    if name == "half_past":
+        h = _word_hour(g["h"])
+        minutes = 30 if g["q"].lower() == "half" else 15
+        if g["rel"].lower() == "to":
+            h, minutes = h - 1, 60 - minutes
+        return _Time(m.start(), m.end(), time(_business_hour(h) % 24, minutes))
+    if name == "oclock":
+        return _Time(m.start(), m.end(), time(_business_hour(_word_hour(g["h"])) % 24, 0))
+    return None
+
+
+_PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "evening": "evening",
+               "tonight": "tonight", "night": "tonight", "eod": "end_of_day", "cob": "end_of_day"}
+
+
+def _find_times(t: _Text, cfg: DateConfig, taken: list[tuple[int, int]]) -> list[_Time]:
+    found: list[_Time] = []
+    spans = list(taken)
+    for name, rx in _TIME_PATTERNS:
+        if not t.wants(name):
+            continue
+        for m in rx.finditer(t.low):
+            if any(m.start() < e and s < m.end() for s, e in spans):
+                continue
+            hit = _time_from_match(name, m, cfg)
+            if hit:
+                found.append(hit)
+                spans.append(m.span())
+    for m in (_PART_RE.finditer(t.low) if t.wants("part") else ()):
+        if any(m.start() < e and s < m.end() for s, e in spans):
+            continue
+        part = " ".join(m["part"].lower().split())
+        key = _PART_HOURS.get(part, "end_of_day")
+        found.append(_Time(m.start(), m.end(), cfg.hour(key), part=True))
+        spans.append(m.span())
+    return sorted(found, key=lambda x: x.start)
+
+
+def _times_after_dates(t: _Text, anchors: list[_Anchor], times: list[_Time]) -> list[_Time]:
+    """Pick up uncued clock times written right after a date ("12 Nov 1115")."""
+    extra = []
+    for a in anchors:
+        if a.spec < 2:
+            continue
+        pos = a.end
+        wd = _WEEKDAY_ONLY.match(t.raw, pos)
+        if wd:
+            pos = wd.end()
+        m = _AFTER_DATE_TIME.match(t.low, pos)
+        if not m or any(x.start <= m.start("h") < x.end for x in times):
+            continue
+        if any(b.start <= m.start("h") < b.end for b in anchors):
+            continue
+        if m["m4"] is not None and m["h"] and len(m["h"]) != 2:
+            continue
+        extra.append(_Time(m.start("h"), m.end(), time(int(m["h"]), int(m["m"] or m["m4"] or 0))))
+    return extra
+
+
+_GROUP_GAP = _rx(r"[\s,.\-(]*(?:(?:early|late|in\s+the)\s+)?(?:morning|afternoon|evening|night|midday|noon|lunchtime)?"
+                r"[\s,.(]*(?:the|of|on)?[\s,.(]*")
+
+
+def _group(anchors: list[_Anchor], text: str) -> list[list[_Anchor]]:
+    """Adjacent anchors describe one day: "next week Tuesday", "Friday 6/9"."""
+    groups: list[list[_Anchor]] = []
+    for a in anchors:
+        if groups:
+            gap = text[groups[-1][-1].end: a.start].translate(_ASCII_LOWER)
+            if len(gap) <= 24 and _GROUP_GAP.fullmatch(gap):
+                groups[-1].append(a)
+                continue
+        groups.append([a])
+    return groups
+
+
+def _pick_day(group: list[_Anchor]) -> tuple[date, date, _Anchor] | None:
+    # "COB tomorrow": the day comes from "tomorrow"; "COB" only sets the hour
+    best = max(group, key=lambda a: (a.spec, a.part_hint is None))
+    weekday = next((a.weekday for a in group if a.weekday is not None), None)
+    periods = [a for a in group if a.spec == 1]
+    cands = list(best.candidates)
+    if weekday is not None and len(cands) > 1 or (weekday is not None and best.weekday is None and best.spec >= 2):
+        matching = [c for c in cands if c[0].weekday() == weekday]
+        cands = matching or cands
+    elif weekday is not None and best.weekday is not None and best.spec == 2 and periods:
+        # "next week Tuesday": the weekday inside that week
+        first = periods[0].candidates[0][0]
+        monday = _week_monday(first)
+        d = monday + timedelta(days=weekday)
+        return d, d, best
+    if not cands:
+        return None
+    first, last = cands[0]
+    return first, last, best
+
+
+def _combine(d0: date, d1: date, t: time | None, kind: str, cfg: DateConfig, tz: tzinfo | None) -> datetime:
+    deadline = kind in DEADLINE_KINDS
+    if t is not None:
+        return datetime.combine(d1 if deadline else d0, t, tzinfo=tz)
+    if d0 == d1:
+        return datetime.combine(d0, cfg.hour("end_of_day" if deadline else "start_of_day"), tzinfo=tz)
+    if deadline:
+        day = d1
+        while day.weekday() >= 5 and day > d0:
+            day -= timedelta(days=1)
+        return datetime.combine(day, cfg.hour("end_of_day"), tzinfo=tz)
+    day = d0
+    while day.weekday() >= 5 and day < d1:
+        day += timedelta(days=1)
+    return datetime.combine(day, cfg.hour("start_of_day"), tzinfo=tz)
+
+
+def _localise(dt: datetime, ref: datetime) -> datetime:
+    """Keep the due in the sender's offset; zoneinfo handles DST on the due day."""
+    if ref.tzinfo is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=ref.tzinfo)
+    return dt
+
+
+def resolve(
+    text: str,
+    reference: datetime,
+    *,
+    kind: str = "promise",
+    config: DateConfig | None = None,
+) -> Resolution | None:
+    """The due time a sentence names, or None when it names none.
+
+    `reference` is the message's own Date (aware, in the sender's offset); `kind`
+    is "promise"/"request" (deadline: end of period) or "meeting" (start).
+    """
+    cfg = config or DateConfig()
+    order = cfg.date_order or default_date_order(reference.tzinfo, reference)
+    t = _Text.of(text)
+    if not t.digit and t.words.isdisjoint(_ANY_TRIGGER):
+        return None
+    anchors = _find_anchors(t, reference, cfg, order)
+    times = _find_times(t, cfg, [(a.start, a.end) for a in anchors])
+    times = sorted(times + _times_after_dates(t, anchors, times), key=lambda x: x.start)
+    if anchors:
+        return _resolve_anchor(text, reference, kind, cfg, anchors, times)
+    if times:
+        return _resolve_time_only(text, reference, times[0])
+    if cfg.use_dateparser and t.digit and _DATEISH.search(t.low):
+        return _dateparser_fallback(text, reference, kind, cfg, order)
+    return None
+
+
+def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
+                    anchors: list[_Anchor], times: list[_Time]) -> Resolution | None:
+    groups = _group(anchors, text)
+    # A past day ("I sent it yesterday, the rest comes Friday") is evidence, not a due.
+    group = next((g for g in groups if max(c[1] for a in g for c in a.candidates[:1]) >= ref.date()), groups[0])
+    picked = _pick_day(group)
+    if picked is None:
+        return None
+    d0, d1, best = picked
+    g_start, g_end = group[0].start, group[-1].end
+    if best.exact is not None:
+        return Resolution(_localise(best.exact, ref), text[g_start:g_end], True)
+    near = _nearest_time(times, g_start, g_end)
+    t = near.value if near else None
+    hint = next((a.part_hint for a in group if a.part_hint), None)
+    if t is None and hint:
+        t = cfg.hour(_PART_HOURS.get(hint, hint))
+    due = _combine(d0, d1, t, kind, cfg, ref.tzinfo)
+    span_start, span_end = g_start, g_end
+    if near:
+        span_start, span_end = min(span_start, near.start), max(span_end, near.end)
+    return Resolution(due, text[span_start:span_end].strip(" ,"), t is not None)
+
+
+def _nearest_time(times: list[_Time], start: int, end: int) -> _Time | None:
+    """The written clock time nearest the date, else its part of day."""
+    def distance(t: _Time) -> int:
+        return max(start - t.end, t.start - end, 0)
+
+    near = [t for t in times if distance(t) <= 40]
+    clocks = [t for t in near if not t.part]
+    if not clocks:
+        return min(near, key=distance) if near else None
+    best = min(clocks, key=distance)
+    if best.bare and best.value.hour >= 13 and any(t.part and t.value.hour < 12 for t in near):
+        # "early in the morning around 7": the morning reading, not 19:00
+        return _Time(best.start, best.end, time(best.value.hour - 12, best.value.minute))
+    return best
+
+
+def _resolve_time_only(text: str, ref: datetime, t: _Time) -> Resolution:
+    """A time with no day is today's, or tomorrow's once today's has passed."""
+    due = datetime.combine(ref.date(), t.value, tzinfo=ref.tzinfo)
+    if due <= ref and not t.part:
+        due += timedelta(days=1)
+    return Resolution(due, text[t.start:t.end].strip(), True)
+
+
+_DP_TIME = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|noon|midnight", _I)
+
+
+def _dateparser_fallback(text: str, ref: datetime, kind: str, cfg: DateConfig, order: str) -> Resolution | None:
+    naive = ref.replace(tzinfo=None, microsecond=0)
+    hit = _search_dates(text[:1000], naive.isoformat(), order)
+    if hit is None:
+        return None
+    matched, found = hit
+    if not _DATEISH.search(matched.translate(_ASCII_LOWER)):
+        return None  # dateparser also finds dates in ordinary words; only trust date-shaped hits
+    if _DP_TIME.search(matched):
+        due = found.replace(tzinfo=ref.tzinfo)
+    else:
+        due = _combine(found.date(), found.date(), None, kind, cfg, ref.tzinfo)
+    return Resolution(due, matched, bool(_DP_TIME.search(matched)))
+
+
+@lru_cache(maxsize=4096)
+def _search_dates(text: str, ref_iso: str, order: str) -> tuple[str, datetime] | None:
+    from dateparser.search import search_dates  # imported late: it costs ~0.3 s
+
+    try:
+        found = search_dates(text, languages=["en"], settings=_dateparser_settings(ref_iso, order))
+    except Exception:  # dateparser raises a variety of errors on odd input; a due is optional
+        log.debug("dateparser failed on %r", text[:80], exc_info=True)
+        return None
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=256)
+def _settings_base(order: str) -> tuple[tuple[str, object], ...]:
+    return (("PREFER_DATES_FROM", "future"), ("DATE_ORDER", order), ("RETURN_AS_TIMEZONE_AWARE", False),
+            ("REQUIRE_PARTS", ["day", "month"]))
+
+
+def _dateparser_settings(ref_iso: str, order: str) -> dict[str, object]:
+    settings: dict[str, object] = dict(_settings_base(order))
+    settings["RELATIVE_BASE"] = datetime.fromisoformat(ref_iso)
+    return settings

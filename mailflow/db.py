@@ -1,0 +1,524 @@
+"""The SQLite store: every SQL statement mailflow runs lives in this module.
+
+The schema is explicit and versioned through `PRAGMA user_version`; each
+migration runs once, in order, inside a transaction. A batch of messages and the
+folder state that covers it are committed together, so a crash between two
+batches neither skips nor doubles a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import OperationalError
+from .parse import normalize_subject
+from .records import Address, Message, RawMessage
+
+log = logging.getLogger(__name__)
+
+# A thread found only by its subject must have been active this recently:
+# "Invoice" from the same client a year apart is two conversations.
+SUBJECT_THREAD_WINDOW_DAYS = 60
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the mailbox as synced: messages, threads, contacts, folder state, events.
+    """
+    CREATE TABLE accounts (
+        name TEXT PRIMARY KEY,
+        connected_at TEXT NOT NULL,
+        last_sync_at TEXT,
+        last_error TEXT
+    );
+    CREATE TABLE folders (
+        account TEXT NOT NULL REFERENCES accounts(name),
+        name TEXT NOT NULL,
+        role TEXT,
+        uidvalidity INTEGER,
+        last_uid INTEGER NOT NULL DEFAULT 0,
+        synced_at TEXT,
+        last_error TEXT,
+        PRIMARY KEY (account, name)
+    );
+    CREATE TABLE threads (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(name),
+        subject TEXT NOT NULL,
+        subject_key TEXT NOT NULL,
+        first_at TEXT,
+        last_at TEXT,
+        message_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX threads_subject ON threads(account, subject_key);
+    CREATE TABLE thread_contacts (
+        thread_id INTEGER NOT NULL REFERENCES threads(id),
+        address TEXT NOT NULL,
+        PRIMARY KEY (thread_id, address)
+    ) WITHOUT ROWID;
+    CREATE INDEX thread_contacts_address ON thread_contacts(address);
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(name),
+        dedup_key TEXT NOT NULL,
+        message_id TEXT,
+        in_reply_to TEXT,
+        refs TEXT NOT NULL DEFAULT '[]',
+        folder TEXT NOT NULL,
+        uid INTEGER,
+        uidvalidity INTEGER,
+        flags TEXT NOT NULL DEFAULT '[]',
+        from_addr TEXT,
+        from_name TEXT,
+        to_addrs TEXT NOT NULL DEFAULT '[]',
+        cc_addrs TEXT NOT NULL DEFAULT '[]',
+        reply_to TEXT NOT NULL DEFAULT '[]',
+        date TEXT,
+        date_utc TEXT,
+        subject TEXT NOT NULL DEFAULT '',
+        direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
+        automated TEXT NOT NULL DEFAULT '[]',
+        list_id TEXT,
+        new_text TEXT NOT NULL DEFAULT '',
+        calendar TEXT,
+        attachments TEXT NOT NULL DEFAULT '[]',
+        size INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        thread_id INTEGER REFERENCES threads(id),
+        answers_id INTEGER REFERENCES messages(id),
+        latency_seconds INTEGER,
+        synced_at TEXT NOT NULL,
+        UNIQUE (account, dedup_key)
+    );
+    CREATE INDEX messages_message_id ON messages(account, message_id);
+    CREATE INDEX messages_thread ON messages(thread_id, date_utc);
+    CREATE INDEX messages_from ON messages(from_addr, date_utc);
+    -- Which ids each message points at (In-Reply-To first, then References),
+    -- so a parent synced after its reply can still find its children.
+    CREATE TABLE message_refs (
+        account TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        message INTEGER NOT NULL REFERENCES messages(id),
+        is_parent INTEGER NOT NULL
+    );
+    CREATE INDEX message_refs_ref ON message_refs(account, ref);
+    CREATE TABLE contacts (
+        address TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        first_seen TEXT,
+        last_seen TEXT,
+        messages_from INTEGER NOT NULL DEFAULT 0,
+        messages_to INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        account TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_kind ON events(kind, at);
+    """,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating with mode 0600) and migrate the database at `path`."""
+    if str(path) != ":memory:":
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Created 0600 before SQLite sees it: the file holds mail. SQLite gives
+            # its -wal and -shm files the main file's mode.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        except OSError as exc:
+            raise OperationalError(f"cannot create the database {path}: {exc.strerror}") from exc
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise OperationalError(f"cannot open the database {path}: {exc}") from exc
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    current = schema_version(db)
+    if current > len(MIGRATIONS):
+        raise OperationalError(f"the database is from a newer mailflow (schema {current}); upgrade mailflow")
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        with transaction(db):
+            for statement in _statements(script):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version}")
+        log.info("database migrated to schema %d", version)
+
+
+def _statements(script: str) -> Iterator[str]:
+    # executescript() would commit our transaction; split on ';' instead (the
+    # schema holds no string literals with semicolons).
+    for statement in script.split(";"):
+        lines = [ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+        if lines:
+            yield "\n".join(lines)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+# --- accounts, folders, events ------------------------------------------------
+
+def ensure_account(db: sqlite_utils.Database, name: str, now: datetime | None = None) -> None:
+    """Record the account; the first time, its connection moment (no rule acts on older mail)."""
+    db.execute("INSERT OR IGNORE INTO accounts (name, connected_at) VALUES (?, ?)",
+               [name, _utc(now or utcnow())])
+
+
+def account_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query(
+        """SELECT a.name, a.connected_at, a.last_sync_at, a.last_error,
+                  (SELECT COUNT(*) FROM messages m WHERE m.account = a.name) AS messages,
+                  (SELECT COUNT(*) FROM threads t WHERE t.account = a.name) AS threads,
+                  (SELECT COUNT(*) FROM messages m WHERE m.account = a.name AND m.error IS NOT NULL) AS errors
+           FROM accounts a ORDER BY a.name"""))
+
+
+def folder_rows(db: sqlite_utils.Database, account: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE f.account = ?", [account]) if account else ("", [])
+    return list(db.query(
+        f"""SELECT f.account, f.name, f.role, f.uidvalidity, f.last_uid, f.synced_at, f.last_error,
+                   (SELECT COUNT(*) FROM messages m WHERE m.account = f.account AND m.folder = f.name) AS messages
+            FROM folders f {where} ORDER BY f.account, f.name""", params))
+
+
+@dataclass(frozen=True)
+class FolderState:
+    uidvalidity: int | None
+    last_uid: int
+
+
+def folder_state(db: sqlite_utils.Database, account: str, folder: str) -> FolderState:
+    row = db.execute("SELECT uidvalidity, last_uid FROM folders WHERE account = ? AND name = ?",
+                     [account, folder]).fetchone()
+    return FolderState(row[0], row[1]) if row else FolderState(None, 0)
+
+
+def save_folder_state(db: sqlite_utils.Database, account: str, folder: str, *, role: str | None,
+                      uidvalidity: int | None, last_uid: int, error: str | None = None) -> None:
+    db.execute(
+        """INSERT INTO folders (account, name, role, uidvalidity, last_uid, synced_at, last_error)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (account, name) DO UPDATE SET role = excluded.role,
+               uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,
+               synced_at = excluded.synced_at, last_error = excluded.last_error""",
+        [account, folder, role, uidvalidity, last_uid, _utc(utcnow()), error])
+
+
+def record_folder_error(db: sqlite_utils.Database, account: str, folder: str, error: str) -> None:
+    db.execute(
+        """INSERT INTO folders (account, name, last_error) VALUES (?, ?, ?)
+           ON CONFLICT (account, name) DO UPDATE SET last_error = excluded.last_error""",
+        [account, folder, error])
+
+
+def finish_account_sync(db: sqlite_utils.Database, account: str, error: str | None) -> None:
+    db.execute("UPDATE accounts SET last_sync_at = ?, last_error = ? WHERE name = ?",
+               [_utc(utcnow()), error, account])
+
+
+def log_event(db: sqlite_utils.Database, kind: str, account: str | None = None, **detail: Any) -> None:
+    db.execute("INSERT INTO events (at, kind, account, detail) VALUES (?, ?, ?, ?)",
+               [_utc(utcnow()), kind, account, json.dumps(detail, default=str, sort_keys=True)])
+
+
+def events(db: sqlite_utils.Database, kind: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+    rows = list(db.query(f"SELECT * FROM events {where} ORDER BY id", params))
+    for row in rows:
+        row["detail"] = json.loads(row["detail"])
+    return rows
+
+
+# --- messages -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchResult:
+    row_ids: tuple[int | None, ...]  # per input message: its new row id, or None if already stored
+
+    @property
+    def inserted(self) -> tuple[int, ...]:
+        return tuple(r for r in self.row_ids if r is not None)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.row_ids if r is None)
+
+
+def store_batch(db: sqlite_utils.Database, account: str, batch: Sequence[tuple[RawMessage, Message]],
+                own_addresses: frozenset[str], *, folder_state: tuple[str, str | None, int | None, int] | None = None
+                ) -> BatchResult:
+    """Insert parsed messages, thread them, and save (folder, role, uidvalidity, last_uid) atomically."""
+    now = _utc(utcnow())
+    row_ids: list[int | None] = []
+    with transaction(db):
+        for raw, msg in batch:
+            row_id = _insert_message(db, account, raw, msg, now, folder_state[2] if folder_state else None)
+            row_ids.append(row_id)
+            if row_id is not None:
+                _thread_message(db, account, row_id, msg, own_addresses)
+                _update_contacts(db, msg, own_addresses)
+        _link_replies(db, account, [r for r in row_ids if r is not None])
+        if folder_state is not None:
+            folder, role, uidvalidity, last_uid = folder_state
+            save_folder_state(db, account, folder, role=role, uidvalidity=uidvalidity, last_uid=last_uid)
+    return BatchResult(tuple(row_ids))
+
+
+def _addresses_json(addresses: Iterable[Address]) -> str:
+    return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
+
+
+def _insert_message(db: sqlite_utils.Database, account: str, raw: RawMessage, msg: Message, now: str,
+                    uidvalidity: int | None) -> int | None:
+    errors = [e for e in (raw.error, *msg.errors) if e]
+    cursor = db.execute(
+        """INSERT INTO messages (account, dedup_key, message_id, in_reply_to, refs, folder, uid, uidvalidity,
+               flags, from_addr, from_name, to_addrs, cc_addrs, reply_to, date, date_utc, subject, direction,
+               automated, list_id, new_text, calendar, attachments, size, error, synced_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (account, dedup_key) DO NOTHING""",
+        [account, msg.dedup_key, msg.message_id, msg.in_reply_to, json.dumps(list(msg.references)),
+         raw.folder, raw.uid, uidvalidity, json.dumps(list(raw.flags)),
+         msg.from_addr.email if msg.from_addr else None, msg.from_addr.name if msg.from_addr else None,
+         _addresses_json(msg.to), _addresses_json(msg.cc), _addresses_json(msg.reply_to),
+         _iso(msg.date), _utc(msg.date), msg.subject, msg.direction, json.dumps(list(msg.automated)),
+         msg.list_id, msg.new_text, msg.calendar,
+         json.dumps([{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                     for a in msg.attachments], ensure_ascii=False),
+         msg.size, "; ".join(errors) or None, now])
+    if cursor.rowcount == 0:
+        return None
+    row_id = cursor.lastrowid
+    # The parent is In-Reply-To, or else the last of References (some clients set only that).
+    parent = msg.in_reply_to or (msg.references[-1] if msg.references else None)
+    refs = ([(parent, 1)] if parent else []) + [(ref, 0) for ref in msg.references if ref != parent]
+    if refs:
+        db.conn.executemany("INSERT INTO message_refs (account, ref, message, is_parent) VALUES (?, ?, ?, ?)",
+                            [(account, ref, row_id, is_parent) for ref, is_parent in refs])
+    return row_id
+
+
+def _counterparts(msg: Message, own: frozenset[str]) -> set[str]:
+    people = [msg.from_addr, *msg.to, *msg.cc] if msg.from_addr else [*msg.to, *msg.cc]
+    return {a.email for a in people if a and a.email and a.email not in own}
+
+
+def _thread_message(db: sqlite_utils.Database, account: str, row_id: int, msg: Message,
+                    own: frozenset[str]) -> None:
+    """Put a new message in a thread: by its ids, then its replies' ids, then its subject."""
+    threads = _threads_by_ids(db, account, msg)
+    subject_key = normalize_subject(msg.subject)
+    counterparts = _counterparts(msg, own)
+    if not threads and subject_key and counterparts:
+        threads = _threads_by_subject(db, account, subject_key, counterparts, msg.date)
+    if threads:
+        thread_id = min(threads)
+        for other in sorted(threads - {thread_id}):
+            _merge_threads(db, thread_id, other)
+    else:
+        thread_id = db.execute(
+            "INSERT INTO threads (account, subject, subject_key) VALUES (?, ?, ?)",
+            [account, msg.subject, subject_key]).lastrowid
+    db.execute("UPDATE messages SET thread_id = ? WHERE id = ?", [thread_id, row_id])
+    if counterparts:
+        db.conn.executemany("INSERT OR IGNORE INTO thread_contacts (thread_id, address) VALUES (?, ?)",
+                            [(thread_id, c) for c in counterparts])
+    _refresh_thread(db, thread_id)
+
+
+def _threads_by_ids(db: sqlite_utils.Database, account: str, msg: Message) -> set[int]:
+    ids = [i for i in (msg.in_reply_to, *msg.references) if i]
+    found: set[int] = set()
+    if ids:
+        marks = ",".join("?" * len(ids))
+        found.update(r[0] for r in db.execute(
+            f"SELECT DISTINCT thread_id FROM messages WHERE account = ? AND message_id IN ({marks})"
+            " AND thread_id IS NOT NULL", [account, *ids]))
+    if msg.message_id:
+        # Replies synced before this message (Sent is often read before INBOX).
+        found.update(r[0] for r in db.execute(
+            """SELECT DISTINCT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message
+               WHERE r.account = ? AND r.ref = ? AND m.thread_id IS NOT NULL""", [account, msg.message_id]))
+    return found
+
+
+def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: str, counterparts: set[str],
+                        date: datetime | None) -> set[int]:
+    marks = ",".join("?" * len(counterparts))
+    rows = db.execute(
+        f"""SELECT t.id, t.last_at FROM threads t
+            WHERE t.account = ? AND t.subject_key = ?
+              AND EXISTS (SELECT 1 FROM thread_contacts c WHERE c.thread_id = t.id AND c.address IN ({marks}))
+            ORDER BY t.last_at DESC""", [account, subject_key, *counterparts]).fetchall()
+    for thread_id, last_at in rows:
+        if date is None or last_at is None:
+            return {thread_id}
+        gap = abs((date - datetime.fromisoformat(last_at.replace("Z", "+00:00"))).days)
+        if gap <= SUBJECT_THREAD_WINDOW_DAYS:
+            return {thread_id}
+    return set()
+
+
+def _merge_threads(db: sqlite_utils.Database, keep: int, gone: int) -> None:
+    db.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    db.execute("INSERT OR IGNORE INTO thread_contacts (thread_id, address) "
+               "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
+    db.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
+    db.execute("DELETE FROM threads WHERE id = ?", [gone])
+    _refresh_thread(db, keep)
+
+
+def _refresh_thread(db: sqlite_utils.Database, thread_id: int) -> None:
+    # The subject shown is the thread's first message's; count and span follow the messages.
+    db.execute(
+        """UPDATE threads SET
+               message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = :t),
+               first_at = (SELECT MIN(date_utc) FROM messages WHERE thread_id = :t),
+               last_at = (SELECT MAX(date_utc) FROM messages WHERE thread_id = :t),
+               subject = COALESCE((SELECT subject FROM messages WHERE thread_id = :t AND subject != ''
+                                   ORDER BY date_utc LIMIT 1), subject)
+           WHERE id = :t""", {"t": thread_id})
+
+
+def _update_contacts(db: sqlite_utils.Database, msg: Message, own: frozenset[str]) -> None:
+    when = _utc(msg.date)
+    if msg.automated:
+        return  # newsletters and robots are not contacts
+    if msg.direction == "incoming":
+        people, column = ([msg.from_addr] if msg.from_addr else []), "messages_from"
+    else:
+        people, column = [*msg.to, *msg.cc], "messages_to"
+    for person in people:
+        if not person.email or person.email in own:
+            continue
+        db.execute(
+            f"""INSERT INTO contacts (address, name, first_seen, last_seen, {column}) VALUES (?, ?, ?, ?, 1)
+                ON CONFLICT (address) DO UPDATE SET
+                    name = CASE WHEN excluded.name != '' THEN excluded.name ELSE contacts.name END,
+                    first_seen = MIN(COALESCE(contacts.first_seen, excluded.first_seen), excluded.first_seen),
+                    last_seen = MAX(COALESCE(contacts.last_seen, excluded.last_seen), excluded.last_seen),
+                    {column} = contacts.{column} + 1""",
+            [person.email, person.name, when, when])
+
+
+def _link_replies(db: sqlite_utils.Database, account: str, new_ids: Sequence[int]) -> None:
+    """Record which message each reply answers, and how long the answer took.
+
+    Runs both ways for a batch: a new reply finds its parent, and a new parent
+    finds the replies that were synced before it.
+    """
+    if not new_ids:
+        return
+    marks = ",".join("?" * len(new_ids))
+    params = [account, *new_ids, *new_ids]
+    db.execute(
+        f"""UPDATE messages SET
+                answers_id = (SELECT p.id FROM message_refs r JOIN messages p
+                                ON p.account = r.account AND p.message_id = r.ref
+                              WHERE r.message = messages.id AND r.is_parent = 1 AND p.id != messages.id
+                              ORDER BY p.id LIMIT 1)
+            WHERE account = ? AND answers_id IS NULL AND (id IN ({marks}) OR id IN (
+                SELECT r.message FROM message_refs r JOIN messages p ON p.account = r.account
+                    AND p.message_id = r.ref WHERE r.is_parent = 1 AND p.id IN ({marks})))""", params)
+    db.execute(
+        f"""UPDATE messages SET latency_seconds = CAST(ROUND((julianday(date_utc) -
+                julianday((SELECT p.date_utc FROM messages p WHERE p.id = messages.answers_id))) * 86400) AS INTEGER)
+            WHERE answers_id IS NOT NULL AND latency_seconds IS NULL AND date_utc IS NOT NULL
+              AND (id IN ({marks}) OR answers_id IN ({marks}))""", [*new_ids, *new_ids])
+
+
+def message_count(db: sqlite_utils.Database, account: str | None = None) -> int:
+    if account:
+        return db.execute("SELECT COUNT(*) FROM messages WHERE account = ?", [account]).fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+
+
+def messages(db: sqlite_utils.Database, account: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE account = ?", [account]) if account else ("", [])
+    return list(db.query(f"SELECT * FROM messages {where} ORDER BY date_utc, id", params))
+
+
+def thread_summaries(db: sqlite_utils.Database, account: str | None = None) -> list[dict[str, Any]]:
+    """Each thread with its span, size, correspondents and direction counts."""
+    where, params = ("WHERE t.account = ?", [account]) if account else ("", [])
+    rows = list(db.query(
+        f"""SELECT t.id, t.account, t.subject, t.first_at, t.last_at, t.message_count,
+                   (SELECT json_group_array(address) FROM thread_contacts c WHERE c.thread_id = t.id) AS contacts,
+                   (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.direction = 'outgoing') AS sent,
+                   (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.direction = 'incoming') AS received,
+                   (SELECT m.direction FROM messages m WHERE m.thread_id = t.id
+                    ORDER BY m.date_utc DESC, m.id DESC LIMIT 1) AS last_direction,
+                   (SELECT MIN(m.automated != '[]') FROM messages m WHERE m.thread_id = t.id) AS automated
+            FROM threads t {where} ORDER BY t.last_at DESC""", params))
+    for row in rows:
+        row["contacts"] = sorted(json.loads(row["contacts"]))
+    return rows
+
+
+def reply_latencies(db: sqlite_utils.Database, account: str | None = None) -> list[dict[str, Any]]:
+    """Every person-to-person reply: who answered whom, which way, and how fast.
+
+    Replies to or from automated mail are left out; they say nothing about people.
+    """
+    where, params = ("AND m.account = ?", [account]) if account else ("", [])
+    return list(db.query(
+        f"""SELECT m.id, m.direction, m.latency_seconds, m.date_utc,
+                   CASE WHEN m.direction = 'incoming' THEN m.from_addr ELSE p.from_addr END AS contact,
+                   m.subject
+            FROM messages m JOIN messages p ON p.id = m.answers_id
+            WHERE m.latency_seconds IS NOT NULL AND m.latency_seconds >= 0 AND m.direction != p.direction
+              AND m.automated = '[]' AND p.automated = '[]' {where}
+            ORDER BY m.date_utc""", params))
+
+
+def contacts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM contacts ORDER BY last_seen DESC"))

@@ -1,0 +1,697 @@
+"""Detect promises, requests and meetings in the new text of one message.
+
+Detection is pure and cheap. The body is split into sentences; a word-set cue
+check picks the few sentences worth a closer look; each of those is classified
+by small rule sets (completion, meeting, request, promise, in that order, with
+boilerplate, hedges, negations, rhetorical questions and reported speech
+filtered out); only sentences that yield an item pay for date resolution.
+
+Owners are relative to the message's sender: a promise is owed by the sender,
+a request by the recipient, a meeting by both. The ledger maps them to the user
+or the contact using the message's direction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailflow.dates import DateConfig, resolve
+
+log = logging.getLogger(__name__)
+
+DETECTOR_VERSION = "2026.11.1"
+MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
+MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "promise" | "request" | "meeting"
+    owner: str  # "sender" | "recipient" | "both"
+    sentence: str
+    due: datetime | None  # aware, sender's offset
+    due_text: str | None  # the words the due came from
+    status: str | None = None  # meetings only: "proposed" | "accepted" | "moved" | "cancelled"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Evidence an earlier promise or request was fulfilled."""
+
+    sentence: str
+    what: str | None  # a short object phrase if found ("the draft"), else None
+
+
+@dataclass(frozen=True)
+class Detection:
+    items: tuple[Item, ...]
+    completions: tuple[Completion, ...]
+
+
+# Rules run on an ASCII-lowercased copy of the sentence: case-insensitive
+# matching is several times slower in `re`, and detection must stay cheap.
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _rxi(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
+_GATE_PUNCT = ".,;:!?()[]\"/*<>"
+_GATE_TABLE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _GATE_PUNCT, "abcdefghijklmnopqrstuvwxyz" + " " * len(_GATE_PUNCT))
+
+
+# --- sentences --------------------------------------------------------------
+
+_RULE_LINE = re.compile(r"[*=_~#-](?:\s*[*=_~#-]){3,}")
+_RULE_HINTS = ("**", "* *", "--", "==", "__", "~~", "##")
+_CONTROL_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127]))
+_CONTROL_TO_SPACE = str.maketrans(_CONTROL_CHARS + "\ufffd", " " * (len(_CONTROL_CHARS) + 1))
+# Sentence ends inside a line; line breaks are decided by _join_lines. A leading
+# character class lets `re` skip ahead fast, which matters at 2,000 messages/s.
+_CUT = re.compile(r"[.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=\n)|(?<=;)(?=\s))")
+_BLOCKS = re.compile(r"\n\s*\n")
+_BULLET = re.compile(r"^\s*(?:[-*•>]|\d+[.)])\s")
+_SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
+_GREETING = _rxi(r"^(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
+                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b[^,.!:]{0,25}[,!:-]\s*|[A-Z][a-z]+,\s+)")
+
+# --- cues ---------------------------------------------------------------------
+
+# Cheap first pass: a sentence with none of these words (and no "?") cannot yield
+# an item or a completion, so the rules below never see it.
+_CUE_WORDS = frozenset(
+    "please pls plz kindly let lets let's i'll we'll will shall going gonna could can would need needs want "
+    "appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
+    "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
+    "finished completed i'm expect plan intend promise remember forget sure follow available free works "
+    "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
+    "attend participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
+    "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
+    "see you'll".split()
+)
+# Imperatives only count as the first word ("Send me the files", "Review the draft").
+_IMPERATIVE_WORDS = frozenset(
+    "send call review check sign approve forward provide give make take have look read fill complete update fix "
+    "add remove delete change print book bring get go keep tell share pay return submit upload reply respond "
+    "contact email e-mail ping ask come join find advise set put schedule verify prepare draft write resend grab "
+    "pick drop move double-check run try register reach touch plan decide choose think consider coordinate "
+    "arrange handle confirm remind inform count".split()
+)
+_MEETING_WORDS = frozenset(
+    "meeting meetings meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar "
+    "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
+    "discussion discuss speak speaking talking seeing participate attend join ring phone see works work confirmed "
+    "sounds accept accepted there count i'm cancel cancelled canceled make skip off".split()
+)
+# Per-rule word gates: a rule's regex only runs when one of its words is present.
+_EMBED_WORDS = frozenset(
+    "please pls plz kindly could can would will mind like love appreciate need want know keep back look waiting "
+    "wait must have sure forget remember great helpful nice best".split()
+)
+_JOINT_WORDS = frozenset("let's lets let need have should may urge encourage ask".split())
+_BOILERPLATE_WORDS = frozenset(
+    "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
+    "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
+    "sender disclaimer virus longer anything help".split()
+)
+
+
+_BOILERPLATE = _rx(
+    r"\b(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+(?:other\s+|further\s+|more\s+)?"
+    r"(?:questions?|concerns?|comments?|issues?|problems?)|(?:if\s+you\s+have|should\s+you\s+have|for)\s+any\s+"
+    r"(?:other\s+|further\s+|more\s+|additional\s+)?(?:questions?|concerns?|comments?)|do\s+not\s+hesitate|don'?t\s+hesitate|"
+    r"feel\s+free\s+to|intended\s+recipient|confidential|privileged|unsubscribe|opt[\s-]out|manage\s+(?:your\s+)?"
+    r"(?:preferences|subscription)|click\s+here|view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+"
+    r"reply|this\s+(?:e-?mail|message)\s+(?:is|was|and|may|contains)|consider\s+the\s+environment|sent\s+from\s+my|"
+    r"all\s+rights\s+reserved|privacy\s+policy|terms\s+(?:of|and)\s+(?:use|service|conditions)|"
+    r"please\s+(?:contact|notify)\s+the\s+sender|disclaimer|virus|no\s+longer\s+wish|"
+    r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more))"
+)
+
+# --- completions ----------------------------------------------------------------
+
+_COMPLETION_ATTACH = _rxi(
+    r"^(?:attached\s+(?:is|are|please\s+find|you(?:'ll|\s+will)\s+find|herewith)|please\s+find\s+(?:attached|enclosed)|"
+    r"enclosed\s+(?:is|are|please\s+find)|here\s+(?:is|are)|here'?s|i(?:'ve|\s+have)\s+attached|i\s+(?:have\s+)?attached|"
+    r"i'?m\s+attaching|i\s+am\s+attaching)\s+(?P<what>[^,.;:!?]{1,60})"
+)
+_COMPLETION_DONE = _rxi(
+    r"^(?:(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|already\s+|now\s+|finally\s+)?(?P<verb>sent|uploaded|shared|forwarded|"
+    r"finished|completed|submitted|signed|updated|fixed|emailed|e-mailed|delivered|published|deployed|pushed|paid|"
+    r"posted|filed|returned|wrapped\s+up|taken\s+care\s+of|handled|booked|scheduled|approved|reviewed)\s+(?P<what>[^,.;:!?]{0,60})"
+    r"|(?:it'?s|it\s+is|this\s+is|that'?s|that\s+is|all|everything\s+is)\s+(?:now\s+|all\s+)?(?:done|finished|sorted|complete|"
+    r"fixed|live|taken\s+care\s+of)\b|done\W*$|all\s+done\b)"
+)
+_LINK = _rxi(r"https?://|www\.")
+_WHAT_CUT = _rxi(r"\s+(?:to|for|with|from|on|at|by|in|yesterday|today|this|last|earlier|as|so|and|which|that|over)\b.*$")
+_PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|me|us|over)$")
+
+# --- meetings -------------------------------------------------------------------
+
+_MEETING_NOUN = _rx(
+    r"\b(?:meeting|meet(?:\s+up)?|chat|catch[\s-]?up|lunch|coffee|dinner|breakfast|drinks|interview|demo|"
+    r"appointment(?!\s+of)|zoom|webinar|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|standup|stand-up|sync|"
+    r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
+    r"kick[\s-]?off|weekly|next)\s+(?:call|talk|session|discussion))\b"
+    r"|\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
+    r"willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
+    r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
+    r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we\s+(?:should|could|can|will|'ll|shall)|"
+    r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|"
+    r"hop\s+on|jump\s+on|get\s+together|connect)\b"
+)
+_MEET_CANCEL = _rx(
+    r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
+    r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
+    r"(?:have|need)\s+to\s+skip|is\s+off\b)"
+)
+_MEET_MOVE = _rx(
+    r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
+    r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
+)
+_MEET_ACCEPT = _rx(
+    r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
+    r"that\s+works|sounds\s+(?:good|great|perfect)|i(?:'ll|\s+will)\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|"
+    r"(?:is\s+)?confirmed|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
+    r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?)\b"
+)
+_MEET_PROPOSE = _rx(
+    r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
+    r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
+    r"is\s+there\s+a\s+time|when\s+(?:are|would)\s+you|(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to|"
+    r"(?:i|we)(?:'ll|\s+will)\s+(?:send|set\s+up|schedule|book)|schedul\w*|set\s+up|book(?:ed)?|invit\w*|join\s+us|"
+    r"would\s+(?:\w+\s+)?(?:work|suit|be\s+ok)|does\s+\w+\s+work|free\s+(?:for|on|at)|available\s+(?:for|on|at)|"
+    r"want\s+to\s+(?:meet|grab|get)|(?:will|is|are)\s+(?:be\s+)?(?:held|scheduled)|(?:we|i)\s+(?:will|'ll)\s+(?:hold|have|meet)|"
+    r"(?:is|starts?|begins?|will\s+(?:start|begin))\s+(?:at|on)|glad|happy|willing|like\s+to|love\s+to|open\s+for|"
+    r"suggest|propose|(?:we|i)\s+(?:can|could|will|'ll|shall))\b|\?"
+)
+_MEET_PAST = _rx(
+    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|had\s+(?:a|an|the|our)\b|"
+    r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|our)|"
+    r"(?:yesterday|last\s+(?:week|night|time))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|got\s+off\s+the\s+phone|"
+    r"no\s+need|(?:don'?t|do\s+not|doesn'?t)\s+need)\b"
+)
+
+# --- requests -------------------------------------------------------------------
+
+_RHETORICAL = _rx(
+    r"^(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|can\s+you\s+believe|what'?s\s+not\s+to\s+like|"
+    r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
+    r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
+    r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|earn|win|get\s+rich))"
+    r"|\b(?:right|you\s+know|eh|huh)\?*$"
+)
+_REQUEST_EMBED = _rx(
+    r"\b(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you|would\s+you\s+mind|do\s+you\s+mind|"
+    r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?you|(?:i|we)(?:'d|\s+would)\s+appreciate|"
+    r"(?:i|we)\s+(?:need|want)\s+you(?:r)?\b|it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|"
+    r"let\s+(?:me|us)\s+know|keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
+    r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
+    r"(?:you|u)\s+(?:need|have|must)\s+to|make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|"
+    r"remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)|(?:i|we)\s+(?:need|require)\s+(?:the|your|a|an|this|that|these|those|it|them)\b)"
+)
+_IMPERATIVE = _rx(
+    r"^(?:(?:and|also|so|then|but|now|just|oh|ok|okay|hey|hi|yes|no|great)\s+)?(?:send|call|review|check|sign|approve|forward|provide|give|"
+    r"make|take\s+a\s+look|have\s+a\s+look|look\s+(?:at|over|into)|read|fill|complete|update|fix|add|remove|delete|change|"
+    r"print|book|bring|get|go\s+ahead|keep|tell|share|pay|return|submit|upload|reply|respond|contact|email|e-mail|ping|"
+    r"ask|come|join|find|advise|set\s+up|put|schedule|verify|prepare|draft|write|resend|re-send|grab|pick|drop|move|"
+    r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
+    r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
+)
+_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|have\s+a\s+(?:great|good|nice))\b")
+_QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
+
+# --- promises -------------------------------------------------------------------
+
+# A subject "i" or "we" written so the regex starts with a literal: `re` then skips
+# ahead to candidate letters instead of trying every position.
+_SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
+_WORD_START = r"(?<![a-z0-9'])"
+# Each promise shape, with the words that must be present for it to be tried.
+_PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
+        _SUBJ + r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|"
+        r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
+        r"\s+promise\s+to|'m\s+gonna|\s+am\s+gonna|\s+(?:will|'ll)\s+be\s+(?:sending|getting|working|preparing|putting|"
+        r"calling|following|reviewing|updating|finishing|looking|in\s+touch))\s+"
+        r"(?!not\b|never\b|be\s+(?!sure\b|sending|getting|working|preparing|putting|calling|following|reviewing|updating|"
+        r"finishing|looking|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|need\b|have\s+(?:no|to)\b|"
+        r"see\s+(?!you\b)|probably\b|likely\b|want\b|assume\b|find\b)")),
+    (frozenset({"let"}), _rx(
+        r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
+        r"circle|take|have|send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
+    (frozenset("i'm we're am are count do it".split()), _rx(
+        _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
+        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b")),
+    (frozenset({"you'll", "you"}), _rx(
+        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive|see)\s+(?:it|them|the|a|an|my|our|this|that)\b")),
+    (frozenset({"expect"}), _rx(
+        r"expect(?<![a-z0-9']expect)\s+(?:it|them|the|my|our|a|an)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b")),
+    (frozenset({"can"}), _rx(
+        _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
+        r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
+    (frozenset("sending preparing putting working finishing".split()), _rx(
+        _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+(?:sending|preparing|putting\s+together|working\s+on|finishing)\b.*\b(?:by|"
+        r"tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next)\b")),
+)
+
+
+def _promise_match(low: str, words: set[str]) -> re.Match[str] | None:
+    """The earliest promise shape in a lowercased sentence."""
+    best = None
+    for trigger, rx in _PROMISE_SHAPES:
+        if trigger.isdisjoint(words):
+            continue
+        m = rx.search(low)
+        if m and (best is None or m.start() < best.start()):
+            best = m
+    return best
+
+
+_LETS = _rx(r"\blet'?s\b|\blet\s+us\b")
+_NEGATION = _rx(
+    r"\b(?:i|we)\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
+    r"didn'?t|did\s+not|never|shan'?t)\b|\b(?:i|we)'?(?:ll|\s+will)\s+(?:not|never)\b|\bunable\s+to\b|\bwon'?t\s+be\s+able\b|\bwhether\b|\bunclear\b"
+    r"|\bnot\s+(?:going|planning)\s+to\b"
+)
+_HEDGE = _rx(
+    r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)\s+(?:like|want|prefer|need|wish|'d\s+like|"
+    r"would\s+like)|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
+    r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|a\s+chance)|"
+    r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if)\b"
+)
+# Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
+_REPORTED = re.compile(
+    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
+    r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
+)
+_PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+going\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
+
+
+# --- detection ------------------------------------------------------------------
+
+def detect(
+    text: str,
+    sent_at: datetime,
+    direction: str = "outgoing",
+    *,
+    calendar: str | None = None,
+    has_attachments: bool = False,
+    config: DateConfig | None = None,
+) -> Detection:
+    """Items and completion signals in one message's new text. Never raises on bad text."""
+    cfg = config or DateConfig()
+    items: list[Item] = []
+    completions: list[Completion] = []
+    if calendar:
+        try:
+            invite = calendar_item(calendar, sent_at)
+        except Exception:  # a hostile calendar part must not cost the message its text items
+            log.warning("unreadable text/calendar part", exc_info=True)
+            invite = None
+        if invite:
+            items.append(invite)
+    seen: set[tuple[str, str]] = set()
+    for sentence in sentences(text if isinstance(text, str) else ""):
+        for found in _classify(sentence, has_attachments):
+            if isinstance(found, Completion):
+                completions.append(found)
+                continue
+            kind, owner, status = found
+            if (kind, sentence) not in seen:
+                seen.add((kind, sentence))
+                items.append(_with_due(kind, owner, status, sentence, sent_at, cfg))
+    return Detection(tuple(items), tuple(completions))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a body, cleaned, skipping separators and junk."""
+    text = text[:MAX_CHARS].translate(_CONTROL_TO_SPACE)
+    if any(hint in text for hint in _RULE_HINTS):
+        text = _RULE_LINE.sub("\n\n", text)
+    out: list[str] = []
+    for block in _BLOCKS.split(text):
+        joined = _join_lines(block) if "\n" in block else block
+        start = 0
+        for m in _CUT.finditer(joined):
+            _keep(joined[start:m.end()], out)
+            start = m.end()
+        _keep(joined[start:], out)
+    return out
+
+
+def _keep(raw: str, out: list[str]) -> None:
+    sentence = " ".join(raw.split())
+    if 3 <= len(sentence) <= MAX_SENTENCE:
+        out.append(sentence)
+
+
+def _join_lines(block: str) -> str:
+    """Undo hard wrapping, but keep the breaks after short or finished lines."""
+    lines = block.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1].rstrip()
+        if not prev or len(prev) < _SHORT_LINE or prev[-1] in ".!?:;" or _BULLET.match(line):
+            out.append("\n" + line)
+        else:
+            out.append(" " + line.strip())
+    return "".join(out)
+
+
+_Found = tuple[str, str, str | None]
+
+
+def _classify(sentence: str, has_attachments: bool) -> list[_Found | Completion]:
+    """What one sentence says: a meeting, or a request and/or a promise, or a completion."""
+    tokens = sentence.translate(_GATE_TABLE).split()
+    words = set(tokens)
+    if "?" not in sentence and words.isdisjoint(_CUE_WORDS) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2]):
+        return []
+    if not words.isdisjoint(_BOILERPLATE_WORDS) and _BOILERPLATE.search(sentence.translate(_ASCII_LOWER)):
+        return []
+    body = _GREETING.sub("", sentence, count=1).strip()
+    if not body:
+        return []
+    low = body.translate(_ASCII_LOWER)
+    found: list[_Found | Completion] = []
+    completion = _completion(sentence, body, has_attachments)
+    if completion:
+        found.append(completion)
+    promise = _promise(body, low, words)
+    meeting = None if words.isdisjoint(_MEETING_WORDS) else _meeting(body, low)
+    # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting.
+    near = promise and (_MEETING_NOUN.search(low, promise[3], promise[3] + 40)
+                        or _CALL_VERB.search(low, promise[3], promise[3] + 40))
+    if meeting and (not promise or near):
+        return found + [meeting]
+    request = _request(body, low, words)
+    if request and not completion:
+        found.append(request)
+    if promise and not completion:
+        found.append(promise[:3])
+    return found
+
+
+def _completion(sentence: str, body: str, has_attachments: bool) -> Completion | None:
+    m = _COMPLETION_ATTACH.search(body)
+    # "Attached is the draft" with nothing attached and no link is a forgotten
+    # attachment, not evidence that the work was delivered.
+    if m and (has_attachments or _LINK.search(body)):
+        return Completion(sentence, _what(m["what"]))
+    m = _COMPLETION_DONE.search(body)
+    if m and not body.endswith("?"):
+        return Completion(sentence, _what(m.group("what")) if m.group("what") else None)
+    return None
+
+
+def _what(phrase: str | None) -> str | None:
+    if not phrase:
+        return None
+    phrase = _WHAT_CUT.sub("", phrase.strip()).strip()
+    words = phrase.split()
+    if not words or len(words) > 6 or _PRONOUN.match(phrase):
+        return None
+    return phrase
+
+
+def _meeting(body: str, low: str) -> _Found | None:
+    noun = _MEETING_NOUN.search(low)
+    dayish = _DAYISH.search(low)
+    if not noun and not ((_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)) and dayish):
+        return None
+    if noun and _MEETING_AS_CONTEXT.search(low) and not _MEET_CHANGE.search(low):
+        return None
+    if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
+        return None
+    if _MEET_CANCEL.search(low):
+        return "meeting", "both", "cancelled"
+    if _MEET_MOVE.search(low):
+        return "meeting", "both", "moved"
+    if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low):
+        return None
+    if _MEET_ACCEPT.search(low):
+        return "meeting", "both", "accepted"
+    if _MEET_PROPOSE.search(low) or _DAYISH.search(low):
+        return "meeting", "both", "proposed"
+    return None
+
+
+# A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
+_CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
+                 r"(?:you|me|him|her|us|them|with)\b")
+# "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
+_MEETING_AS_CONTEXT = _rx(
+    r"^(?:please|pls|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
+    r"\b(?:for|to|at|before|prior\s+to|from|after|during|by|in)\s+(?:the|our|your|this|that|tomorrow'?s|today'?s|"
+    r"\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:meeting|call|session|interview|conference)\b"
+)
+_MEET_CHANGE = _rx(r"\b(?:cancel\w*|reschedul\w*|move|postpon\w*|attend|join|invite\w*|schedul\w*)\b")
+_DAYISH = _rx(r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|"
+              r"next\s+week|this\s+week|\d{1,2}(?::\d\d)?\s*(?:am|pm)|\d{1,2}:\d\d|noon|morning|afternoon|evening|"
+              r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\d{1,2}/\d{1,2})\b")
+_HEDGE_MEETING = _rx(r"\b(?:if\s+you\s+(?:ever\s+)?(?:want|need|would\s+like)\s+to\s+(?:talk|meet|chat)|no\s+need\s+to\s+meet)\b")
+
+
+def _request(body: str, low: str, words: set[str]) -> _Found | None:
+    if "?" in low:
+        cut = low.rindex("?")
+        question = low[:cut]
+        if not (_RHETORICAL.search(question + "?") or not _QUESTION_TO_READER.search(question)):
+            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _REQUEST_EMBED.search(question)):
+                return "request", "recipient", None
+    embed = not words.isdisjoint(_EMBED_WORDS) and _REQUEST_EMBED.search(low)
+    if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low):
+        return "request", "recipient", None
+    if _IMPERATIVE.search(low) and not _NOT_IMPERATIVE.search(low) and not _CONDITIONAL_SUPPORT.search(low):
+        return "request", "recipient", None
+    if not words.isdisjoint(_JOINT_WORDS) and _JOINT.search(low) and not _HEDGE.search(low):
+        return "request", "both", None
+    return None
+
+
+# "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
+_CONDITIONAL_SUPPORT = _rx(
+    r"^if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|want|are\s+(?:not|unable|having))|"
+    r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
+    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|encounter|"
+    r"experience|run|would\s+like\s+(?:more|any|additional))|there\s+(?:is|are|'s)|this\s+is\s+(?:incorrect|wrong|not)|"
+    r"i\s+can|anything|any\b)|^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
+)
+# Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
+_JOINT = _rx(r"^(?:so\s+)?(?:let'?s|let\s+us)\s+(?!know\b)\w+|\b(?:we|you)\s+(?:need|have)\s+to\b|\b(?:we|you)\s+should\b|"
+             r"\byou\s+may\s+want\s+to\b|\bi\s+(?:would\s+)?(?:urge|encourage|ask)\s+you\b")
+
+
+def _hedged_offer(low: str, words: set[str]) -> bool:
+    """'If you like, I can send it' offers; it asks nothing of the reader."""
+    return low.startswith("if you") and "please" not in low and _promise_match(low, words) is not None
+
+
+_CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
+
+
+def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
+    """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
+    m = _promise_match(low, words)
+    if not m:
+        return None
+    cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
+    start = max(c for c in cuts if c <= m.start())
+    end = min(c for c in cuts if c > m.start())
+    clause = low[start:end]
+    lead = low[:start] if low.startswith("if") else ""
+    if _NEGATION.search(clause) or _HEDGE.search(lead + " " + clause) or _PAST_PLAN.search(clause):
+        return None
+    if _REPORTED.search(body[:m.start()]):
+        return None
+    owner = "both" if _LETS.search(low[start:m.end()]) else "sender"
+    return "promise", owner, None, m.start()
+
+
+def _with_due(kind: str, owner: str, status: str | None, sentence: str, sent_at: datetime, cfg: DateConfig) -> Item:
+    try:
+        target = _move_target(sentence) if status == "moved" else sentence
+        found = resolve(target, sent_at, kind=kind, config=cfg) or (
+            resolve(sentence, sent_at, kind=kind, config=cfg) if target is not sentence else None
+        )
+    except Exception:  # a due is a bonus; a bug in the date layer must not lose the item
+        log.warning("date resolution failed for %r", sentence[:80], exc_info=True)
+        found = None
+    if found is None:
+        return Item(kind, owner, sentence, None, None, status)
+    return Item(kind, owner, sentence, found.due, found.text, status)
+
+
+_MOVE_TO = _rx(r"\b(?:to|until|till|for|instead)\b(?!.*\b(?:to|until|till|instead)\b)")
+
+
+def _move_target(sentence: str) -> str:
+    """Where a meeting is moved to: "move our call from Tuesday to Friday" -> "Friday"."""
+    m = _MOVE_TO.search(sentence.translate(_ASCII_LOWER))
+    return sentence[m.end():] if m else sentence
+
+
+# --- text/calendar ----------------------------------------------------------------
+
+_ICS_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$")
+
+
+def calendar_item(ics: str, sent_at: datetime, config: DateConfig | None = None) -> Item | None:
+    """A meeting item from the first VEVENT of a text/calendar part."""
+    cfg = config or DateConfig()
+    method, event = _read_ics(ics[:MAX_CHARS])
+    if not event:
+        return None
+    start_line = event.get("DTSTART")
+    due = _ics_datetime(start_line, sent_at, cfg) if start_line else None
+    summary = event.get("SUMMARY", ("", ""))[1].replace("\\,", ",").replace("\\n", " ").strip() or "calendar invitation"
+    status = _ics_status(method, event)
+    return Item("meeting", "both", summary, due, start_line[1] if start_line else None, status)
+
+
+def _read_ics(ics: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """METHOD and the first VEVENT's properties as {NAME: (params, value)}, lines unfolded."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", ics)
+    method = ""
+    event: dict[str, tuple[str, str]] = {}
+    in_event = False
+    for line in unfolded.splitlines():
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        prop, _, params = name.partition(";")
+        prop = prop.strip().upper()
+        if prop == "METHOD":
+            method = value.strip().upper()
+        elif prop == "BEGIN" and value.strip().upper() == "VEVENT":
+            in_event = True
+        elif prop == "END" and value.strip().upper() == "VEVENT":
+            break
+        elif in_event and prop not in event:
+            event[prop] = (params, value.strip())
+        elif in_event and prop == "ATTENDEE" and "PARTSTAT" in params.upper():
+            event[prop] = (params, value.strip())  # a REPLY's own attendee line carries the answer
+    return method, event
+
+
+def _ics_status(method: str, event: dict[str, tuple[str, str]]) -> str:
+    status = event.get("STATUS", ("", ""))[1].upper()
+    if method == "CANCEL" or status == "CANCELLED":
+        return "cancelled"
+    if method == "REPLY":
+        partstat = re.search(r"PARTSTAT=([A-Z-]+)", event.get("ATTENDEE", ("", ""))[0].upper())
+        if partstat and partstat.group(1) == "ACCEPTED":
+            return "accepted"
+        if partstat and partstat.group(1) == "DECLINED":
+            return "cancelled"
+        return "proposed"
+    sequence = event.get("SEQUENCE", ("", "0"))[1]
+    if method == "REQUEST" and sequence.isdigit() and int(sequence) > 0:
+        return "moved"  # an updated invitation: the time or place changed
+    return "proposed"
+
+
+def _ics_datetime(prop: tuple[str, str], sent_at: datetime, cfg: DateConfig) -> datetime | None:
+    params, value = prop
+    m = _ICS_DT.match(value.strip())
+    if not m:
+        return None
+    y, mo, d, hh, mm, ss, utc = m.groups()
+    try:
+        if hh is None:  # an all-day event starts with the working day
+            return datetime.combine(date(int(y), int(mo), int(d)), cfg.hour("start_of_day"), tzinfo=sent_at.tzinfo)
+        naive = datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss or 0))
+    except ValueError:
+        return None
+    tzid = re.search(r"TZID=\"?([^;:\"]+)", params, re.IGNORECASE)
+    if utc:
+        aware = naive.replace(tzinfo=timezone.utc)
+    elif tzid:
+        aware = naive.replace(tzinfo=_zone(tzid.group(1)) or sent_at.tzinfo)
+    else:
+        aware = naive.replace(tzinfo=sent_at.tzinfo)  # floating time: the sender's wall clock
+    return aware.astimezone(sent_at.tzinfo) if sent_at.tzinfo else aware
+
+
+_WINDOWS_ZONES = {
+    "W. Europe Standard Time": "Europe/Berlin", "Romance Standard Time": "Europe/Paris",
+    "GMT Standard Time": "Europe/London", "Eastern Standard Time": "America/New_York",
+    "Central Standard Time": "America/Chicago", "Mountain Standard Time": "America/Denver",
+    "Pacific Standard Time": "America/Los_Angeles", "Central Europe Standard Time": "Europe/Budapest",
+}
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    name = name.strip()
+    try:
+        return ZoneInfo(_WINDOWS_ZONES.get(name, name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+# --- JSON lines -------------------------------------------------------------------
+
+def item_to_json(item: Item, *, with_status: bool = False) -> dict[str, object]:
+    """The CLI contract's item object; `with_status` adds a meeting's status."""
+    out: dict[str, object] = {
+        "kind": item.kind,
+        "owner": item.owner,
+        "sentence": item.sentence,
+        "due": item.due.isoformat() if item.due else None,
+        "due_text": item.due_text,
+    }
+    if with_status:
+        out["status"] = item.status
+    return out
+
+
+def detect_jsonl(lines: Iterable[str]) -> Iterator[str]:
+    """`mailflow detect --jsonl`: one output line per input line, in order."""
+    for line in lines:
+        if not line.strip():
+            continue
+        yield json.dumps(_detect_line(line), ensure_ascii=False)
+
+
+def _detect_line(line: str) -> dict[str, object]:
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return {"id": None, "error": f"bad JSON: {exc}"}
+    if not isinstance(record, dict):
+        return {"id": None, "error": "line is not a JSON object"}
+    ident = record.get("id")
+    text = record.get("text")
+    if not isinstance(text, str):
+        return {"id": ident, "error": "missing or non-string 'text'"}
+    sent_at = _parse_sent_at(record.get("sent_at"))
+    if isinstance(sent_at, str):
+        return {"id": ident, "error": sent_at}
+    direction = record.get("direction", "outgoing")
+    if direction not in ("outgoing", "incoming"):
+        return {"id": ident, "error": f"bad direction {direction!r}"}
+    found = detect(text, sent_at, direction)
+    return {"id": ident, "items": [item_to_json(i) for i in found.items]}
+
+
+def _parse_sent_at(value: object) -> datetime | str:
+    if not isinstance(value, str):
+        return "missing or non-string 'sent_at'"
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return f"bad sent_at {value[:40]!r}: not ISO 8601"
+    if parsed.tzinfo is None:
+        return f"bad sent_at {value[:40]!r}: no UTC offset"
+    return parsed

@@ -1,0 +1,261 @@
+"""Sync: bring new mail from each source through parse into the store.
+
+Each IMAP folder syncs incrementally from its (uidvalidity, last_uid). Every
+batch is committed with the folder state that covers it, so a dropped
+connection only costs the batch in flight: the sync reconnects with backoff and
+goes on from the last commit. One failing account or folder never stops the
+others; their errors are returned in the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from . import db as store
+from .config import Account, Config
+from .errors import AuthError, ConfigError, ImapError, MailflowError
+from .imap import BATCH_SIZE, TRANSIENT, ImapSession, describe_error
+from .local import iter_messages
+from .parse import parse
+from .records import Message, RawMessage
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+
+@dataclass(frozen=True)
+class FolderResult:
+    account: str
+    folder: str
+    new: int = 0
+    duplicates: int = 0
+    broken: int = 0  # stored, but with an error note
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    folders: tuple[FolderResult, ...]
+    seconds: float
+    account_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.folders)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{name}: {err}" for name, err in self.account_errors.items()] + \
+               [f"{f.account}/{f.folder}: {f.error}" for f in self.folders if f.error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        folders = len({(f.account, f.folder) for f in self.folders})
+        noun = "message" if self.new == 1 else "messages"
+        text = f"{self.new:,} new {noun} in {folders} folder{'s' if folders != 1 else ''} in {self.seconds:.1f} s"
+        if self.errors:
+            text += f"; {len(self.errors)} error{'s' if len(self.errors) != 1 else ''}"
+        return text
+
+
+def _parse_all(raws: Iterable[RawMessage], own: frozenset[str]) -> list[tuple[RawMessage, Message]]:
+    return [(raw, parse(raw, own)) for raw in raws]
+
+
+def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = None, full: bool = False,
+         progress: Progress | None = None, retries: int = 3, backoff: float = 1.0) -> SyncReport:
+    """Sync every configured account (or one), returning what happened to each folder."""
+    if not config.accounts:
+        raise ConfigError("no accounts configured; add an [accounts.NAME] table", path=str(config.path))
+    accounts = [config.account(account)] if account else list(config.accounts)
+    started = time.monotonic()
+    results: list[FolderResult] = []
+    account_errors: dict[str, str] = {}
+    for acct in accounts:
+        store.ensure_account(db, acct.name)
+        try:
+            results.extend(_sync_account(db, config, acct, full, progress, retries, backoff))
+            error = None
+        except MailflowError as exc:
+            # One account failing (a wrong password, a dead host) never stops the others.
+            log.error("account %s: %s", acct.name, exc)
+            account_errors[acct.name] = str(exc)
+            error = str(exc)
+        store.finish_account_sync(db, acct.name, error)
+    return SyncReport(tuple(results), time.monotonic() - started, account_errors)
+
+
+def _connect(account: Account, retries: int, backoff: float) -> ImapSession:
+    for attempt in range(retries + 1):
+        session = ImapSession(account)
+        try:
+            session.connect()
+            return session
+        except AuthError:
+            raise  # retrying a wrong password only risks a lockout
+        except ImapError as exc:
+            if attempt == retries:
+                raise
+            delay = backoff * 2 ** attempt
+            log.warning("account %s: %s; retrying in %.0f s", account.name, exc, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, full: bool,
+                  progress: Progress | None, retries: int, backoff: float) -> list[FolderResult]:
+    session = _connect(account, retries, backoff)
+    try:
+        try:
+            folders = session.folders()
+        except TRANSIENT as exc:
+            raise ImapError(f"listing folders on {session.where} failed: {describe_error(exc)}") from exc
+        roles = {f.name: f.role for f in folders}
+        if account.folders:
+            targets = list(account.folders)
+        else:
+            targets = [f.name for f in folders if f.role in ("inbox", "sent")]
+        results = []
+        for folder in targets:
+            if folder not in roles:
+                available = ", ".join(sorted(roles)) or "none"
+                message = f"no folder named {folder!r} on the server (it has: {available})"
+                store.record_folder_error(db, account.name, folder, message)
+                results.append(FolderResult(account.name, folder, error=message))
+                continue
+            result, session = _sync_folder_with_retries(db, config, account, session, folder, roles[folder],
+                                                        full, progress, retries, backoff)
+            results.append(result)
+        return results
+    finally:
+        session.close()
+
+
+def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account: Account,
+                              session: ImapSession, folder: str, role: str | None, full: bool,
+                              progress: Progress | None, retries: int, backoff: float
+                              ) -> tuple[FolderResult, ImapSession]:
+    totals = FolderResult(account.name, folder)
+    restart_from_zero = full
+    for attempt in range(retries + 1):
+        try:
+            result = _sync_folder(db, config, account, session, folder, role, restart_from_zero, progress)
+            return _add(totals, result), session
+        except TRANSIENT as exc:
+            totals = _add(totals, getattr(exc, "partial", FolderResult(account.name, folder)))
+            restart_from_zero = False  # what was committed before the cut is kept
+            session.close()
+            if attempt == retries:
+                message = f"connection lost: {describe_error(exc)}"
+                store.record_folder_error(db, account.name, folder, message)
+                return FolderResult(account.name, folder, totals.new, totals.duplicates, totals.broken,
+                                    message), session
+            delay = backoff * 2 ** attempt
+            log.warning("%s/%s: connection lost (%s); reconnecting in %.0f s",
+                        account.name, folder, describe_error(exc), delay)
+            time.sleep(delay)
+            try:
+                session = _connect(account, retries, backoff)
+            except ImapError as reconnect_error:
+                store.record_folder_error(db, account.name, folder, str(reconnect_error))
+                raise
+        except ImapError as exc:
+            store.record_folder_error(db, account.name, folder, str(exc))
+            return FolderResult(account.name, folder, totals.new, totals.duplicates, totals.broken,
+                                str(exc)), session
+    raise AssertionError("unreachable")
+
+
+def _add(a: FolderResult, b: FolderResult) -> FolderResult:
+    return FolderResult(a.account, a.folder, a.new + b.new, a.duplicates + b.duplicates, a.broken + b.broken)
+
+
+def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, session: ImapSession,
+                 folder: str, role: str | None, full: bool, progress: Progress | None) -> FolderResult:
+    state = store.folder_state(db, account.name, folder)
+    selected = session.select(folder)
+    last_uid = 0 if full else state.last_uid
+    if state.uidvalidity is not None and state.uidvalidity != selected.uidvalidity:
+        # The server renumbered the folder: rescan it; de-duplication by
+        # Message-ID (or content hash) keeps every message stored once.
+        log.warning("%s/%s: UIDVALIDITY changed from %s to %s; rescanning", account.name, folder,
+                    state.uidvalidity, selected.uidvalidity)
+        store.log_event(db, "uidvalidity_changed", account.name, folder=folder,
+                        old=state.uidvalidity, new=selected.uidvalidity)
+        last_uid = 0
+    if selected.uidnext is not None and selected.uidnext <= last_uid + 1 \
+            and state.uidvalidity == selected.uidvalidity:
+        store.save_folder_state(db, account.name, folder, role=role, uidvalidity=selected.uidvalidity,
+                                last_uid=last_uid)
+        return FolderResult(account.name, folder)
+    uids = session.uids_after(last_uid)
+    own = config.own_addresses
+    label = f"{account.name}/{folder}"
+    new = duplicates = broken = 0
+    if progress:
+        progress(label, 0, len(uids))
+    try:
+        for start in range(0, len(uids), BATCH_SIZE):
+            chunk = uids[start:start + BATCH_SIZE]
+            parsed = _parse_all(session.fetch_batch(folder, chunk), own)
+            stored = store.store_batch(db, account.name, parsed, own,
+                                       folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
+            new += len(stored.inserted)
+            duplicates += stored.duplicates
+            broken += sum(1 for raw, msg in parsed if raw.error or msg.errors)
+            if progress:
+                progress(label, start + len(chunk), len(uids))
+    except TRANSIENT as exc:
+        exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
+        raise
+    if not uids:
+        store.save_folder_state(db, account.name, folder, role=role, uidvalidity=selected.uidvalidity,
+                                last_uid=last_uid)
+    log.info("%s: %d new, %d already stored", label, new, duplicates)
+    return FolderResult(account.name, folder, new, duplicates, broken)
+
+
+def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, account: str = "local",
+                progress: Progress | None = None, total: int | None = None) -> SyncReport:
+    """Read a Maildir, mbox file or folder of .eml files into the store under `account`."""
+    started = time.monotonic()
+    store.ensure_account(db, account)
+    own = config.own_addresses
+    counts: dict[str, list[int]] = {}
+    batch: list[RawMessage] = []
+    done = 0
+
+    def flush() -> None:
+        parsed = _parse_all(batch, own)
+        stored = store.store_batch(db, account, parsed, own)
+        for (raw, msg), row_id in zip(parsed, stored.row_ids):
+            tally = counts.setdefault(raw.folder, [0, 0, 0])
+            tally[0 if row_id is not None else 1] += 1
+            tally[2] += bool(raw.error or msg.errors)
+        batch.clear()
+
+    for raw in iter_messages(path):
+        batch.append(raw)
+        done += 1
+        if len(batch) >= 500:
+            flush()
+            if progress:
+                progress(str(path), done, total or done)
+    if batch:
+        flush()
+    if progress:
+        progress(str(path), done, total or done)
+    store.finish_account_sync(db, account, None)
+    results = tuple(FolderResult(account, folder, n, d, b) for folder, (n, d, b) in sorted(counts.items()))
+    return SyncReport(results, time.monotonic() - started)
+

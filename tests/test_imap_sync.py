@@ -1,0 +1,268 @@
+"""Sync against a real Dovecot: incremental, resumable, exactly once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailflow import db as store
+from mailflow.cli import cli
+from mailflow.config import Config, parse_config
+from mailflow.errors import AuthError, ImapError
+from mailflow.imap import ImapSession
+from mailflow.sync import sync
+from servers import make_message
+
+pytestmark = pytest.mark.integration
+
+ME = "maya@lindqvist.studio"
+CLIENT = "jonas@brightline.example"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def config_for(mailbox, tmp_path: Path, *, port: int | None = None, **account: object) -> Config:
+    settings = {"imap_host": mailbox.host, "imap_port": port or mailbox.port, "imap_security": "none",
+                "username": mailbox.username, "password_env": "MF_TEST_IMAP_PASSWORD", **account}
+    return parse_config({"identity": {"name": "Maya", "addresses": [ME], "timezone": "Europe/Berlin"},
+                         "accounts": {"work": settings}}, tmp_path / "config.toml", tmp_path / "mf.db")
+
+
+@pytest.fixture
+def env_password(mailbox, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("MF_TEST_IMAP_PASSWORD", mailbox.password)
+
+
+@pytest.fixture
+def db():
+    database = store.open_db(":memory:")
+    yield database
+    database.close()
+
+
+def conversation(n: int, *, subject: str = "Brightline rebrand", start: datetime = T0) -> list[tuple[str, bytes]]:
+    """n messages alternating client -> Maya -> client, each replying to the last; (folder, raw)."""
+    out, previous = [], []
+    for i in range(n):
+        incoming = i % 2 == 0
+        mid = f"<conv-{subject.replace(' ', '')}-{i}@{'brightline.example' if incoming else 'lindqvist.studio'}>"
+        raw = make_message(
+            sender=CLIENT if incoming else ME, to=ME if incoming else CLIENT,
+            subject=("Re: " if i else "") + subject, date=start + timedelta(hours=3 * i), message_id=mid,
+            in_reply_to=previous[-1] if previous else None, references=list(previous),
+            body=f"Message {i} of the conversation.\n")
+        out.append(("INBOX" if incoming else "Sent", raw))
+        previous.append(mid)
+    return out
+
+
+def append_all(dovecot, mailbox, messages: list[tuple[str, bytes]]) -> None:
+    for folder, raw in messages:
+        dovecot.append(mailbox.username, folder, raw)
+
+
+def test_sync_reads_inbox_and_sent_threads_them_and_measures_replies(dovecot, mailbox, env_password, db,
+                                                                     tmp_path: Path) -> None:
+    append_all(dovecot, mailbox, conversation(4))
+    report = sync(db, config_for(mailbox, tmp_path))
+    assert report.ok and report.new == 4
+    assert {(f.folder, f.new) for f in report.folders} == {("INBOX", 2), ("Sent", 2)}
+    rows = store.messages(db)
+    assert [r["direction"] for r in rows] == ["incoming", "outgoing", "incoming", "outgoing"]
+    assert len({r["thread_id"] for r in rows}) == 1
+    assert [r["latency_seconds"] for r in rows] == [None, 3 * 3600, 3 * 3600, 3 * 3600]
+    assert rows[1]["answers_id"] == rows[0]["id"]
+    assert rows[0]["date"] == "2026-11-02T09:00:00+01:00" and rows[0]["date_utc"] == "2026-11-02T08:00:00Z"
+    folders = {f["name"]: f for f in store.folder_rows(db)}
+    assert folders["Sent"]["role"] == "sent" and folders["INBOX"]["role"] == "inbox"
+    assert folders["INBOX"]["last_uid"] == 2
+
+
+def test_incremental_sync_fetches_only_new_mail(dovecot, mailbox, env_password, db, tmp_path: Path,
+                                                cut_proxy) -> None:
+    append_all(dovecot, mailbox, conversation(40))
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    config = config_for(mailbox, tmp_path, port=proxy.port)
+    assert sync(db, config).new == 40
+    first_bytes = proxy.bytes_forwarded
+    append_all(dovecot, mailbox, conversation(2, subject="Invoice"))
+    before = proxy.bytes_forwarded
+    report = sync(db, config)
+    assert report.new == 2 and report.ok
+    assert proxy.bytes_forwarded - before < first_bytes / 5
+    before = proxy.bytes_forwarded
+    assert sync(db, config).new == 0
+    assert proxy.bytes_forwarded - before < first_bytes / 10
+    assert store.message_count(db) == 42
+
+
+def test_uidvalidity_reset_rescans_without_duplicates(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    append_all(dovecot, mailbox, conversation(6))
+    config = config_for(mailbox, tmp_path)
+    assert sync(db, config).new == 6
+    dovecot.reset_uidvalidity(mailbox.username, "INBOX")
+    append_all(dovecot, mailbox, conversation(1, subject="New project"))
+    report = sync(db, config)
+    assert report.ok and report.new == 1
+    assert store.message_count(db) == 7
+    assert [e["detail"]["folder"] for e in store.events(db, "uidvalidity_changed")] == ["INBOX"]
+
+
+def test_cut_connection_mid_fetch_then_next_sync_stores_each_message_once(dovecot, mailbox, env_password, db,
+                                                                          tmp_path: Path, cut_proxy) -> None:
+    dovecot.append_many(mailbox.username, "INBOX",
+                        (make_message(sender=CLIENT, to=ME, subject=f"Batch {i}", date=T0 + timedelta(minutes=i),
+                                      message_id=f"<cut-{i}@brightline.example>", body="x" * 2000 + "\n")
+                         for i in range(700)))
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    config = config_for(mailbox, tmp_path, port=proxy.port)
+    proxy.cut_after(700_000)  # well inside the fetch of 700 x 2 KB messages
+    first = sync(db, config, retries=0)
+    assert not first.ok and "connection lost" in first.errors[0]
+    stored_after_cut = store.message_count(db)
+    assert stored_after_cut < 700
+    proxy.cut_after(None)
+    second = sync(db, config, retries=0)
+    assert second.ok
+    assert store.message_count(db) == 700
+    assert second.new == 700 - stored_after_cut
+    ids = [r["message_id"] for r in store.messages(db)]
+    assert len(ids) == len(set(ids)) == 700
+
+
+def test_sync_reconnects_with_backoff_within_one_run(dovecot, mailbox, env_password, db, tmp_path: Path,
+                                                     cut_proxy) -> None:
+    append_all(dovecot, mailbox, conversation(300, subject="Long thread"))
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    proxy.cut_after(60_000, once=True)
+    report = sync(db, config_for(mailbox, tmp_path, port=proxy.port), retries=3, backoff=0.01)
+    assert report.ok, report.errors
+    assert report.new == 300 and store.message_count(db) == 300
+    assert proxy.connections >= 2
+
+
+def test_broken_messages_are_stored_with_their_error(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    broken = (b"From: Jonas <jonas@brightline.example>\r\nTo: maya@lindqvist.studio\r\n"
+              b"Subject: =?utf-8?B?broken\r\nMessage-ID: <broken-1@brightline.example>\r\n"
+              b"Date: not a date at all\r\nMIME-Version: 1.0\r\n"
+              b"Content-Type: multipart/mixed; boundary=\"nope\"\r\n\r\nNo boundary ever appears.\r\n")
+    bad_charset = (b"From: jonas@brightline.example\r\nTo: maya@lindqvist.studio\r\nSubject: charset\r\n"
+                   b"Message-ID: <broken-2@brightline.example>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\n"
+                   b"Content-Type: text/plain; charset=x-klingon\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                   b"SGFsbG8g!!!*\r\n")
+    dovecot.append(mailbox.username, "INBOX", broken)
+    dovecot.append(mailbox.username, "INBOX", bad_charset)
+    append_all(dovecot, mailbox, conversation(1))
+    report = sync(db, config_for(mailbox, tmp_path))
+    assert report.ok and report.new == 3
+    rows = {r["message_id"]: r for r in store.messages(db)}
+    assert rows["broken-1@brightline.example"]["error"]
+    assert rows["broken-1@brightline.example"]["date"] is None
+    assert rows["broken-2@brightline.example"]["error"]
+    assert rows["conv-Brightlinerebrand-0@brightline.example"]["error"] is None
+
+
+def test_attachments_are_described_but_never_downloaded(dovecot, mailbox, env_password, db, tmp_path: Path,
+                                                        cut_proxy) -> None:
+    raw = make_message(sender=CLIENT, to=ME, subject="Assets", date=T0, message_id="<att@brightline.example>",
+                       body="Here are the logo files.\n", attachment=("logos.pdf", 3_000_000))
+    dovecot.append(mailbox.username, "INBOX", raw)
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    assert sync(db, config_for(mailbox, tmp_path, port=proxy.port)).new == 1
+    assert proxy.bytes_forwarded < 100_000
+    row = store.messages(db)[0]
+    assert "logo files" in row["new_text"]
+    [attachment] = json.loads(row["attachments"])
+    assert attachment["filename"] == "logos.pdf" and attachment["content_type"] == "application/pdf"
+    assert 2_900_000 < attachment["size"] < 3_100_000
+
+
+def test_missing_folder_fails_alone(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    append_all(dovecot, mailbox, conversation(2))
+    report = sync(db, config_for(mailbox, tmp_path, folders=["INBOX", "Archiv", "Sent"]))
+    assert [f.folder for f in report.folders] == ["INBOX", "Archiv", "Sent"]
+    assert report.new == 2
+    assert report.errors == ["work/Archiv: no folder named 'Archiv' on the server (it has: Archive, Drafts, "
+                             "INBOX, Junk, Sent, Trash)"]
+
+
+def test_wrong_password_fails_that_account_only(dovecot, mailbox, env_password, db, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    append_all(dovecot, mailbox, conversation(2))
+    good = config_for(mailbox, tmp_path)
+    monkeypatch.setenv("MF_WRONG", "not-the-password")
+    bad = replace(good.account("work"), name="broken", password_env="MF_WRONG")
+    report = sync(db, replace(good, accounts=(bad, good.account("work"))))
+    assert report.new == 2
+    assert list(report.account_errors) == ["broken"]
+    assert "login" in report.account_errors["broken"] and "not-the-password" not in report.account_errors["broken"]
+    with pytest.raises(AuthError):
+        ImapSession(bad).connect()
+
+
+def test_dead_server_is_an_operational_error(dovecot, mailbox, env_password, tmp_path: Path, cut_proxy) -> None:
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    proxy.refuse()
+    with pytest.raises(ImapError):
+        ImapSession(config_for(mailbox, tmp_path, port=proxy.port, timeout=5).account("work")).connect()
+
+
+def test_tls_verifies_the_certificate(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    append_all(dovecot, mailbox, conversation(1))
+    trusted = config_for(mailbox, tmp_path, port=dovecot.tls_port, imap_security="tls", ca_file=dovecot.ca_file)
+    assert sync(db, trusted).new == 1
+    untrusted = config_for(mailbox, tmp_path, port=dovecot.tls_port, imap_security="tls")
+    with pytest.raises(ImapError, match="certificate"):
+        ImapSession(untrusted.account("work")).connect()
+
+
+@pytest.mark.slow
+def test_a_folder_of_5000_messages(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    dovecot.write_maildir(mailbox.username, "INBOX",
+                          (make_message(sender=f"client{i % 50}@example.org", to=ME, subject=f"Topic {i % 400}",
+                                        date=T0 + timedelta(minutes=i), message_id=f"<bulk-{i}@example.org>",
+                                        body=f"Hello Maya, note {i}.\n" * 20) for i in range(5000)))
+    report = sync(db, config_for(mailbox, tmp_path))
+    assert report.ok and report.new == 5000
+    assert store.message_count(db) == 5000
+    assert sync(db, config_for(mailbox, tmp_path)).new == 0
+
+
+# --- the CLI over a real server -------------------------------------------------
+
+def write_config(mailbox, tmp_path: Path, **extra: str) -> Path:
+    lines = [f'database = "{tmp_path / "cli.db"}"', "[identity]", f'addresses = ["{ME}"]',
+             'timezone = "Europe/Berlin"', "[accounts.work]", f'imap_host = "{mailbox.host}"',
+             f"imap_port = {mailbox.port}", 'imap_security = "none"', f'username = "{mailbox.username}"',
+             'password_env = "MF_TEST_IMAP_PASSWORD"', *(f'{k} = "{v}"' for k, v in extra.items())]
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_sync_status_and_check(dovecot, mailbox, env_password, tmp_path: Path) -> None:
+    append_all(dovecot, mailbox, conversation(3))
+    path = write_config(mailbox, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(path), "sync"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("3 new messages in 2 folders in ")
+    result = runner.invoke(cli, ["--config", str(path), "status"])
+    assert "work: 3 messages in 1 threads" in result.output and "Sent [sent]: 1 messages" in result.output
+    result = runner.invoke(cli, ["--config", str(path), "check"])
+    assert result.exit_code == 0, result.output
+    assert "sent folder" in result.output and "drafts folder" in result.output
+
+
+def test_cli_wrong_password_is_one_line_and_exit_3(dovecot, mailbox, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MF_TEST_IMAP_PASSWORD", "wrong")
+    result = CliRunner().invoke(cli, ["--config", str(write_config(mailbox, tmp_path)), "sync"])
+    assert result.exit_code == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("mailflow: error:")]
+    assert len(errors) == 1 and "login" in errors[0]
+    assert "Traceback" not in result.output + result.stderr
