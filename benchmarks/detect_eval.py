@@ -49,7 +49,7 @@ SENT_AT = datetime(2001, 5, 15, 10, 0, tzinfo=timezone.utc)
 
 # A first-person subject, then within a few words a future or commitment marker.
 _FIRST_PERSON_FUTURE = re.compile(
-    r"(?:\b(?:i|we)\b|^)[^.;!?]{0,20}?(?:\bwill|'ll|\bll|\bshall|\bgoing\s+to|\bgon\s*na|\bplan\s+to|\bintend\s+to|"
+    r"\b(?:i|we)\b[^.;!?]{0,20}?(?:\bwill|'ll|\bll|\bshall|\bgoing\s+to|\bgon\s*na|\bplan\s+to|\bintend\s+to|"
     r"\bpromise\s+to|'m\s+in\b)|\blet\s+me\b", re.IGNORECASE)
 _NOT_ACTION = re.compile(r"\b(?:will|'ll)\s+be\s+(?:out|on\s+vacation|in|away|back|off|the\s+office|on\s+the\s+road)\b",
                          re.IGNORECASE)

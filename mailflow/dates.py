@@ -137,7 +137,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ordinal", _rx(r"\b(?:(?:on|by|until|till|before|after|from|for)\s+(?:the\s+)?|the\s+)"
                     r"(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:century|floor|anniversary|birthday|place|time|"
                     r"percent|edition|round|version|draft|year|grade|row))")),
-    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|h\b))")),
+    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|h\b|[-–]\s*\d|to\s+\d))")),
     ("month_year", _rx(rf"\b(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")),
     ("month_only", _rx(r"\b(?P<pre>in|by|until|till|before|during|for|end of|the end of|early|mid|mid-|late)\s*"
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -497,8 +497,18 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
     return _Anchor(start, end, 3, ((first, last),)) if first and last else None
 
 
-def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor:
-    wd = _WEEKDAYS[m["wd"].rstrip(".").lower()]
+# "Mon ami", "Sat down": an abbreviated weekday needs a date word around it.
+_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
+_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|$)", _I)
+
+
+def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
+    word = m["wd"].rstrip(".")
+    if len(word) <= 5:  # an abbreviation; full names are never ordinary words
+        before, after = m.string[max(0, m.start() - 12): m.start()], m.string[m.end(): m.end() + 12]
+        if not m["which"] and not (_ABBR_BEFORE.search(before) and m.start() > 0 or _ABBR_AFTER.match(after)):
+            return None
+    wd = _WEEKDAYS[word.lower()]
     which = " ".join((m["which"] or "").lower().split())
     after = " ".join((m["after"] or "").lower().split())
     ahead = (wd - today.weekday()) % 7 or 7  # the same weekday as today means next week's

@@ -114,11 +114,8 @@ _MEETING_WORDS = frozenset(
     "sounds accept accepted there count i'm cancel cancelled canceled make skip off".split()
 )
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
-_EMBED_WORDS = frozenset(
-    "please pls plz kindly could can would will mind like love appreciate need want know keep back look waiting "
-    "wait must have sure forget remember great helpful nice best".split()
-)
-_JOINT_WORDS = frozenset("let's lets let need have should may urge encourage ask".split())
+_JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
+                         "recommendation suggestion".split())
 _BOILERPLATE_WORDS = frozenset(
     "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
     "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
@@ -163,10 +160,13 @@ _MEETING_NOUN = _rx(
     r"appointment(?!\s+of)|zoom|webinar|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|standup|stand-up|sync|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
     r"kick[\s-]?off|weekly|next)\s+(?:call|talk|session|discussion))\b"
-    r"|\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
+)
+# Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
+_MEET_WISH = _rx(
+    r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
     r"willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
     r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
-    r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we\s+(?:should|could|can|will|'ll|shall)|"
+    r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
 )
@@ -193,7 +193,7 @@ _MEET_PROPOSE = _rx(
     r"would\s+(?:\w+\s+)?(?:work|suit|be\s+ok)|does\s+\w+\s+work|free\s+(?:for|on|at)|available\s+(?:for|on|at)|"
     r"want\s+to\s+(?:meet|grab|get)|(?:will|is|are)\s+(?:be\s+)?(?:held|scheduled)|(?:we|i)\s+(?:will|'ll)\s+(?:hold|have|meet)|"
     r"(?:is|starts?|begins?|will\s+(?:start|begin))\s+(?:at|on)|glad|happy|willing|like\s+to|love\s+to|open\s+for|"
-    r"suggest|propose|(?:we|i)\s+(?:can|could|will|'ll|shall))\b|\?"
+    r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
     r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|had\s+(?:a|an|the|our)\b|"
@@ -211,15 +211,42 @@ _RHETORICAL = _rx(
     r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|earn|win|get\s+rich))"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
-_REQUEST_EMBED = _rx(
-    r"\b(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you|would\s+you\s+mind|do\s+you\s+mind|"
-    r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?you|(?:i|we)(?:'d|\s+would)\s+appreciate|"
-    r"(?:i|we)\s+(?:need|want)\s+you(?:r)?\b|it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|"
-    r"let\s+(?:me|us)\s+know|keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
-    r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
-    r"(?:you|u)\s+(?:need|have|must)\s+to|make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|"
-    r"remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)|(?:i|we)\s+(?:need|require)\s+(?:the|your|a|an|this|that|these|those|it|them)\b)"
+_W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
+# Ways of asking inside a sentence ("could you", "please", "let me know"), each
+# written to start with a literal so `re` can skip ahead to candidate letters.
+_REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
+    (_W({"you"}), _rx(r"(?:could|can|would|will|do)\s+you\b(?!\s+(?:know|think|believe|see|recall)\b)")),
+    (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
+         "nice", "best"}), _rx(
+        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?you|"
+        r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
+        r"would\s+be\s+(?:very\s+|most\s+|really\s+)?(?:helpful|appreciated|useful)|hope\s+you\s+(?:can|could|will)\b|"
+        r"it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
+    (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
+        r"(?:i|we)\s+(?:still\s+|may\s+|really\s+)?(?:need|want|require)\s+(?:you(?:r)?|the|a|an|this|that|these|those|it|"
+        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|tomorrow|by)\b")),
+    (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
+    (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
+        r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
+        r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
+        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
 )
+
+
+def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str]], ...], low: str,
+              words: set[str]) -> re.Match[str] | None:
+    """The earliest match among the shapes whose trigger words occur."""
+    best = None
+    for trigger, rx in shapes:
+        if trigger.isdisjoint(words):
+            continue
+        m = rx.search(low)
+        if m and (best is None or m.start() < best.start()):
+            best = m
+    return best
+
+
 _IMPERATIVE = _rx(
     r"^(?:(?:and|also|so|then|but|now|just|oh|ok|okay|hey|hi|yes|no|great)\s+)?(?:send|call|review|check|sign|approve|forward|provide|give|"
     r"make|take\s+a\s+look|have\s+a\s+look|look\s+(?:at|over|into)|read|fill|complete|update|fix|add|remove|delete|change|"
@@ -244,19 +271,19 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
         r"\s+promise\s+to|'m\s+gonna|\s+am\s+gonna|\s+(?:will|'ll)\s+be\s+(?:sending|getting|working|preparing|putting|"
         r"calling|following|reviewing|updating|finishing|looking|in\s+touch))\s+"
-        r"(?!not\b|never\b|be\s+(?!sure\b|sending|getting|working|preparing|putting|calling|following|reviewing|updating|"
-        r"finishing|looking|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|need\b|have\s+(?:no|to)\b|"
+        r"(?!(?:also\s+|just\s+|then\s+|now\s+|still\s+)?(?:not\b|never\b|need\b|call\s+it\b|know\b)|be\s+(?!sure\b|(?!going\b)[a-z]+ing\b|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|"
+        r"need\b|have\s+(?:no|to)\b|"
         r"see\s+(?!you\b)|probably\b|likely\b|want\b|assume\b|find\b)")),
     (frozenset({"let"}), _rx(
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have|send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
     (frozenset("i'm we're am are count do it".split()), _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
-        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b")),
+        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])")),
     (frozenset({"you'll", "you"}), _rx(
-        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive|see)\s+(?:it|them|the|a|an|my|our|this|that)\b")),
+        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b")),
     (frozenset({"expect"}), _rx(
-        r"expect(?<![a-z0-9']expect)\s+(?:it|them|the|my|our|a|an)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b")),
+        r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b")),
     (frozenset({"can"}), _rx(
         _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
         r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
@@ -264,18 +291,6 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+(?:sending|preparing|putting\s+together|working\s+on|finishing)\b.*\b(?:by|"
         r"tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next)\b")),
 )
-
-
-def _promise_match(low: str, words: set[str]) -> re.Match[str] | None:
-    """The earliest promise shape in a lowercased sentence."""
-    best = None
-    for trigger, rx in _PROMISE_SHAPES:
-        if trigger.isdisjoint(words):
-            continue
-        m = rx.search(low)
-        if m and (best is None or m.start() < best.start()):
-            best = m
-    return best
 
 
 _LETS = _rx(r"\blet'?s\b|\blet\s+us\b")
@@ -327,10 +342,10 @@ def detect(
             if isinstance(found, Completion):
                 completions.append(found)
                 continue
-            kind, owner, status = found
+            kind, owner, status, segment = found
             if (kind, sentence) not in seen:
                 seen.add((kind, sentence))
-                items.append(_with_due(kind, owner, status, sentence, sent_at, cfg))
+                items.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
     return Detection(tuple(items), tuple(completions))
 
 
@@ -369,47 +384,53 @@ def _join_lines(block: str) -> str:
     return "".join(out)
 
 
-_Found = tuple[str, str, str | None]
+_Found = tuple[str, str, str | None, int]  # kind, owner, status, where its cue starts in the body
 
 
-def _classify(sentence: str, has_attachments: bool) -> list[_Found | Completion]:
-    """What one sentence says: a meeting, or a request and/or a promise, or a completion."""
+def _classify(sentence: str, has_attachments: bool) -> list[tuple[str, str, str | None, str] | Completion]:
+    """What one sentence says: a meeting, or a request and/or a promise, or a completion.
+
+    Each item comes with the part of the sentence its due should be read from:
+    in "I'll send the quote by Thursday, and could you send the logo by Monday?"
+    the promise is due Thursday and the request Monday.
+    """
     tokens = sentence.translate(_GATE_TABLE).split()
     words = set(tokens)
     if "?" not in sentence and words.isdisjoint(_CUE_WORDS) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2]):
         return []
     if not words.isdisjoint(_BOILERPLATE_WORDS) and _BOILERPLATE.search(sentence.translate(_ASCII_LOWER)):
         return []
-    body = _GREETING.sub("", sentence, count=1).strip()
+    greeting = _GREETING.match(sentence)
+    body = sentence[greeting.end():].strip() if greeting else sentence
     if not body:
         return []
     low = body.translate(_ASCII_LOWER)
-    found: list[_Found | Completion] = []
     completion = _completion(sentence, body, has_attachments)
-    if completion:
-        found.append(completion)
+    found: list[tuple[str, str, str | None, str] | Completion] = [completion] if completion else []
     promise = _promise(body, low, words)
-    meeting = None if words.isdisjoint(_MEETING_WORDS) else _meeting(body, low)
+    meeting = None if words.isdisjoint(_MEETING_WORDS) else _meeting(body, low, words)
     # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting.
     near = promise and (_MEETING_NOUN.search(low, promise[3], promise[3] + 40)
+                        or _MEET_WISH.search(low, promise[3], promise[3] + 40)
                         or _CALL_VERB.search(low, promise[3], promise[3] + 40))
     if meeting and (not promise or near):
-        return found + [meeting]
-    request = _request(body, low, words)
-    if request and not completion:
-        found.append(request)
-    if promise and not completion:
-        found.append(promise[:3])
+        return [*found, (*meeting[:3], body)]
+    if completion:
+        return found
+    hits = sorted((hit for hit in (_request(body, low, words), promise) if hit), key=lambda hit: hit[3])
+    for k, (kind, owner, status, pos) in enumerate(hits):
+        end = hits[k + 1][3] if k + 1 < len(hits) else len(body)
+        found.append((kind, owner, status, body[0 if k == 0 else pos:end]))
     return found
 
 
 def _completion(sentence: str, body: str, has_attachments: bool) -> Completion | None:
-    m = _COMPLETION_ATTACH.search(body)
+    m = _COMPLETION_ATTACH.match(body)
     # "Attached is the draft" with nothing attached and no link is a forgotten
     # attachment, not evidence that the work was delivered.
     if m and (has_attachments or _LINK.search(body)):
         return Completion(sentence, _what(m["what"]))
-    m = _COMPLETION_DONE.search(body)
+    m = _COMPLETION_DONE.match(body)
     if m and not body.endswith("?"):
         return Completion(sentence, _what(m.group("what")) if m.group("what") else None)
     return None
@@ -425,31 +446,38 @@ def _what(phrase: str | None) -> str | None:
     return phrase
 
 
-def _meeting(body: str, low: str) -> _Found | None:
-    noun = _MEETING_NOUN.search(low)
-    dayish = _DAYISH.search(low)
-    if not noun and not ((_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)) and dayish):
+def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
+    wish = _MEET_WISH.search(low)
+    noun = wish or _MEETING_NOUN.search(low)
+    dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None
+    call_me = _CALL_ME.search(low)
+    if not noun and not call_me and not ((_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)) and dayish):
         return None
+    if call_me and _CONDITIONAL_SUPPORT.search(low):
+        return None  # "if you have questions, call me" offers help
     if noun and _MEETING_AS_CONTEXT.search(low) and not _MEET_CHANGE.search(low):
         return None
     if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
         return None
     if _MEET_CANCEL.search(low):
-        return "meeting", "both", "cancelled"
+        return "meeting", "both", "cancelled", 0
     if _MEET_MOVE.search(low):
-        return "meeting", "both", "moved"
-    if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low):
+        return "meeting", "both", "moved", 0
+    if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low) or _PAST_PLAN.search(low):
         return None
     if _MEET_ACCEPT.search(low):
-        return "meeting", "both", "accepted"
-    if _MEET_PROPOSE.search(low) or _DAYISH.search(low):
-        return "meeting", "both", "proposed"
+        return "meeting", "both", "accepted", 0
+    if wish or call_me or dayish or _MEET_PROPOSE.search(low):
+        return "meeting", "both", "proposed", 0
     return None
 
 
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
                  r"(?:you|me|him|her|us|them|with)\b")
+# Asking for a phone call or a talk proposes one, even without a day.
+_CALL_ME = _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
+               r"\b(?:need|should|have)\s+to\s+(?:talk|meet|speak)\b")
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
 _MEETING_AS_CONTEXT = _rx(
     r"^(?:please|pls|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
@@ -457,26 +485,39 @@ _MEETING_AS_CONTEXT = _rx(
     r"\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:meeting|call|session|interview|conference)\b"
 )
 _MEET_CHANGE = _rx(r"\b(?:cancel\w*|reschedul\w*|move|postpon\w*|attend|join|invite\w*|schedul\w*)\b")
-_DAYISH = _rx(r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|"
-              r"next\s+week|this\s+week|\d{1,2}(?::\d\d)?\s*(?:am|pm)|\d{1,2}:\d\d|noon|morning|afternoon|evening|"
-              r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\d{1,2}/\d{1,2})\b")
+_DAY_WORDS = frozenset(
+    "today tonight tomorrow monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri week noon "
+    "morning afternoon evening jan feb mar apr jun jul aug sep sept oct nov dec january february march april june july "
+    "august september october november december".split()
+)
+_CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 _HEDGE_MEETING = _rx(r"\b(?:if\s+you\s+(?:ever\s+)?(?:want|need|would\s+like)\s+to\s+(?:talk|meet|chat)|no\s+need\s+to\s+meet)\b")
 
 
+# A question written without its question mark: "Are the units MMBtu or cubic feet."
+_BARE_QUESTION = _rx(
+    r"^(?:are|is|do|does|did|can|could|would|will|have|has|should)\s+(?:you|we|the|this|these|that|there|it|they|your|our|"
+    r"anyone|anybody)\b|^(?:what|when|where|which|who|how|why)(?:'s|\s+(?:is|are|do|does|did|should|would|can|could|will))\b"
+)
+
+
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
+    if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low):
+        return "request", "recipient", None, 0
     if "?" in low:
         cut = low.rindex("?")
         question = low[:cut]
         if not (_RHETORICAL.search(question + "?") or not _QUESTION_TO_READER.search(question)):
-            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _REQUEST_EMBED.search(question)):
-                return "request", "recipient", None
-    embed = not words.isdisjoint(_EMBED_WORDS) and _REQUEST_EMBED.search(low)
+            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _earliest(_REQUEST_SHAPES, question, words)):
+                return "request", "recipient", None, low.rfind(", ", 0, cut) + 1
+    embed = _earliest(_REQUEST_SHAPES, low, words)
     if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low):
-        return "request", "recipient", None
-    if _IMPERATIVE.search(low) and not _NOT_IMPERATIVE.search(low) and not _CONDITIONAL_SUPPORT.search(low):
-        return "request", "recipient", None
-    if not words.isdisjoint(_JOINT_WORDS) and _JOINT.search(low) and not _HEDGE.search(low):
-        return "request", "both", None
+        return "request", "recipient", None, embed.start()
+    if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
+        return "request", "recipient", None, 0
+    joint = _JOINT.search(low) if not words.isdisjoint(_JOINT_WORDS) else None
+    if joint and not _HEDGE.search(low):
+        return "request", "both", None, joint.start()
     return None
 
 
@@ -484,18 +525,21 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 _CONDITIONAL_SUPPORT = _rx(
     r"^if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
-    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|encounter|"
-    r"experience|run|would\s+like\s+(?:more|any|additional))|there\s+(?:is|are|'s)|this\s+is\s+(?:incorrect|wrong|not)|"
-    r"i\s+can|anything|any\b)|^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
+    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
+    r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|comments?|"
+    r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|run\s+into)|"
+    r"there\s+(?:is|are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
 )
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"^(?:so\s+)?(?:let'?s|let\s+us)\s+(?!know\b)\w+|\b(?:we|you)\s+(?:need|have)\s+to\b|\b(?:we|you)\s+should\b|"
-             r"\byou\s+may\s+want\s+to\b|\bi\s+(?:would\s+)?(?:urge|encourage|ask)\s+you\b")
+_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|\bwe\s+must\b|"
+             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|have\s+been\b)\w+|"
+             r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?(?:you|we)\b|"
+             r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
 
 
 def _hedged_offer(low: str, words: set[str]) -> bool:
     """'If you like, I can send it' offers; it asks nothing of the reader."""
-    return low.startswith("if you") and "please" not in low and _promise_match(low, words) is not None
+    return low.startswith("if you") and "please" not in low and _earliest(_PROMISE_SHAPES, low, words) is not None
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
@@ -503,7 +547,7 @@ _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
     """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
-    m = _promise_match(low, words)
+    m = _earliest(_PROMISE_SHAPES, low, words)
     if not m:
         return None
     cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
@@ -519,12 +563,13 @@ def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None
     return "promise", owner, None, m.start()
 
 
-def _with_due(kind: str, owner: str, status: str | None, sentence: str, sent_at: datetime, cfg: DateConfig) -> Item:
+def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment: str, sent_at: datetime,
+              cfg: DateConfig) -> Item:
     try:
-        target = _move_target(sentence) if status == "moved" else sentence
-        found = resolve(target, sent_at, kind=kind, config=cfg) or (
-            resolve(sentence, sent_at, kind=kind, config=cfg) if target is not sentence else None
-        )
+        target = _move_target(segment) if status == "moved" else segment
+        found = resolve(target, sent_at, kind=kind, config=cfg)
+        if found is None and target != sentence:
+            found = resolve(sentence, sent_at, kind=kind, config=cfg)
     except Exception:  # a due is a bonus; a bug in the date layer must not lose the item
         log.warning("date resolution failed for %r", sentence[:80], exc_info=True)
         found = None
@@ -659,12 +704,12 @@ def item_to_json(item: Item, *, with_status: bool = False) -> dict[str, object]:
 def detect_jsonl(lines: Iterable[str]) -> Iterator[str]:
     """`mailflow detect --jsonl`: one output line per input line, in order."""
     for line in lines:
-        if not line.strip():
-            continue
         yield json.dumps(_detect_line(line), ensure_ascii=False)
 
 
 def _detect_line(line: str) -> dict[str, object]:
+    if not line.strip():
+        return {"id": None, "error": "empty line"}
     try:
         record = json.loads(line)
     except ValueError as exc:

@@ -34,7 +34,7 @@ from pathlib import Path
 import imapclient
 import psutil
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient.imap_utf7 import encode as encode_mutf7
 
 LOOPBACK = "127.0.0.1"
@@ -438,13 +438,11 @@ service anvil {{
                 client.logout()
 
     @staticmethod
-    def _open_folder(client: imapclient.IMAPClient, folder: str) -> int:
-        """Create `folder` if needed (subscribed, as a mail client would); return its UIDVALIDITY."""
+    def _ensure_folder(client: imapclient.IMAPClient, folder: str) -> None:
+        """Create `folder` if needed, subscribed, as a mail client would."""
         if not client.folder_exists(folder):
             client.create_folder(folder)
             client.subscribe_folder(folder)
-        # STATUS makes Dovecot create the maildir (cur/, new/, tmp/) before we write to it.
-        return client.folder_status(folder, [b"UIDVALIDITY"])[b"UIDVALIDITY"]
 
     # -- putting mail in --
 
@@ -458,7 +456,7 @@ service anvil {{
     ) -> int:
         """APPEND one message (creating the folder if needed); return its UID."""
         with self._session(username) as client:
-            self._open_folder(client, folder)
+            self._ensure_folder(client, folder)
             response = client.append(folder, raw, flags=flags, msg_time=when)
         match = re.search(rb"APPENDUID \d+ (\d+)", response)
         if match is None:
@@ -468,7 +466,7 @@ service anvil {{
     def append_many(self, username: str, folder: str, raws: Iterable[bytes]) -> None:
         """APPEND many messages over one connection, in MULTIAPPEND batches."""
         with self._session(username) as client:
-            self._open_folder(client, folder)
+            self._ensure_folder(client, folder)
             messages = iter(raws)
             while batch := list(itertools.islice(messages, 500)):
                 client.multiappend(folder, batch)
@@ -480,7 +478,9 @@ service anvil {{
         write order, on the next SELECT or STATUS.
         """
         with self._session(username) as client:
-            self._open_folder(client, folder)
+            self._ensure_folder(client, folder)
+            # Opening the folder makes Dovecot create its cur/, new/ and tmp/ (INBOX too).
+            client.folder_status(folder, [b"MESSAGES"])
         ident = self._identity
         assert ident is not None
         target = str(self._folder_dir(username, folder))
@@ -551,7 +551,10 @@ service anvil {{
 
     def _doveadm(self, *args: str) -> str:
         result = subprocess.run(
-            [_require_tool("doveadm"), "-c", str(self._conf), *args], capture_output=True, text=True, timeout=30
+            [_require_tool("doveadm"), "-c", str(self._conf), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         if result.returncode != 0:
             raise DovecotError(f"doveadm {' '.join(args)} failed: {result.stderr.strip()}")
@@ -585,13 +588,17 @@ def _identity() -> _Identity:
     try:
         entry = pwd.getpwnam(MAIL_USER)
     except KeyError:
-        # A parallel run may create it at the same time; getpwnam below settles it.
-        subprocess.run(
+        result = subprocess.run(
             ["useradd", "--system", "--user-group", "--no-create-home",
              "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", MAIL_USER],
             capture_output=True,
+            text=True,
         )
-        entry = pwd.getpwnam(MAIL_USER)
+        # A parallel run may have created it first, so useradd failing is fine if the user exists.
+        try:
+            entry = pwd.getpwnam(MAIL_USER)
+        except KeyError:
+            raise DovecotError(f"cannot create system user {MAIL_USER}: {result.stderr.strip()}") from None
     return _Identity(entry.pw_uid, entry.pw_gid)
 
 
@@ -704,7 +711,9 @@ class SmtpServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+    ) -> AuthResult:
         ok = (
             self._auth is not None
             and isinstance(auth_data, LoginPassword)
@@ -716,14 +725,16 @@ class SmtpServer:
 
     # aiosmtpd handler hooks
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
         if self._auth is not None and not session.authenticated:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         login = session.auth_data.login.decode() if session.authenticated else None
         message = ReceivedMessage(
             mail_from=envelope.mail_from,

@@ -1,0 +1,192 @@
+"""The date layer: every pattern the detector relies on, against fixed references.
+
+The reference is Wednesday 2026-11-18 10:00 in Berlin (+01:00) unless a case says
+otherwise. Deadlines ("promise", "request") resolve to the end of their period;
+meetings to their start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailflow.dates import DateConfig, default_date_order, resolve
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+REF = datetime(2026, 11, 18, 10, 0, tzinfo=BERLIN)
+REF_NY = datetime(2026, 11, 18, 10, 0, tzinfo=NEW_YORK)
+
+
+def at(y: int, mo: int, d: int, h: int, mi: int = 0, tz: ZoneInfo = BERLIN) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=tz)
+
+
+DEADLINES = [
+    ("I'll send the revised quote by Thursday", at(2026, 11, 19, 17, 30), "Thursday"),
+    ("by Friday", at(2026, 11, 20, 17, 30), "Friday"),
+    ("by EOD", at(2026, 11, 18, 17, 30), "EOD"),
+    ("COB tomorrow", at(2026, 11, 19, 17, 30), "COB tomorrow"),
+    ("Friday EOD", at(2026, 11, 20, 17, 30), "Friday EOD"),
+    ("before EOW", at(2026, 11, 20, 17, 30), "EOW"),
+    ("by the end of next week", at(2026, 11, 27, 17, 30), None),
+    ("by the end of the month", at(2026, 11, 30, 17, 30), None),
+    ("next week", at(2026, 11, 27, 17, 30), "next week"),
+    ("in two weeks", at(2026, 12, 2, 17, 30), "in two weeks"),
+    ("the day after tomorrow", at(2026, 11, 20, 17, 30), None),
+    ("friday after next", at(2026, 11, 27, 17, 30), "friday after next"),
+    ("next Friday", at(2026, 11, 27, 17, 30), "next Friday"),
+    ("first thing Monday", at(2026, 11, 23, 9, 0), None),
+    ("this afternoon", at(2026, 11, 18, 14, 0), "this afternoon"),
+    ("tonight", at(2026, 11, 18, 20, 0), "tonight"),
+    ("later today", at(2026, 11, 18, 17, 30), "later today"),
+    ("on the 25th", at(2026, 11, 25, 17, 30), None),
+    ("by the 3rd", at(2026, 12, 3, 17, 30), None),
+    ("third Tuesday of September", at(2027, 9, 21, 17, 30), None),  # summer time: +02:00
+    ("Q3", at(2027, 9, 30, 17, 30), "Q3"),
+    ("by the end of Q4", at(2026, 12, 31, 17, 30), None),
+    ("early next year", at(2027, 4, 30, 17, 30), "early next year"),
+    ("by the end of the year", at(2026, 12, 31, 17, 30), None),
+    ("in March", at(2027, 3, 31, 17, 30), None),
+    ("by 3pm Friday", at(2026, 11, 20, 15, 0), None),
+    ("by noon", at(2026, 11, 18, 12, 0), "noon"),
+    ("in 2 hours", at(2026, 11, 18, 12, 0), "in 2 hours"),
+    ("within 3 business days", at(2026, 11, 23, 17, 30), None),
+    ("2026-12-01", at(2026, 12, 1, 17, 30), "2026-12-01"),
+    ("by 3/4", at(2027, 4, 3, 17, 30), "3/4"),  # day first for a Berlin sender
+    ("by 13/4", at(2027, 4, 13, 17, 30), "13/4"),
+    ("by 25.11.", at(2026, 11, 25, 17, 30), None),
+    ("by 1 December", at(2026, 12, 1, 17, 30), None),
+    ("by December 1st, 2026", at(2026, 12, 1, 17, 30), None),
+    ("in the week of 7 to 11 December", at(2026, 12, 11, 17, 30), None),
+]
+
+MEETINGS = [
+    ("Let's talk Tuesday at 3", at(2026, 11, 24, 15, 0), "Tuesday at 3"),
+    ("Can we do 3pm?", at(2026, 11, 18, 15, 0), "3pm"),
+    ("15:30 on Thursday", at(2026, 11, 19, 15, 30), None),
+    ("noon tomorrow", at(2026, 11, 19, 12, 0), None),
+    ("half past two on Monday", at(2026, 11, 23, 14, 30), None),
+    ("9:30–11:00 on Thursday", at(2026, 11, 19, 9, 30), None),
+    ("Thursday 2-4pm", at(2026, 11, 19, 14, 0), None),
+    ("between 2 and 4pm on Monday", at(2026, 11, 23, 14, 0), None),
+    ("See you Thursday", at(2026, 11, 19, 9, 0), "Thursday"),  # no hour: start of the working day
+    ("next Tuesday", at(2026, 11, 24, 9, 0), "next Tuesday"),
+    ("Wed 25 Nov at 10", at(2026, 11, 25, 10, 0), None),
+    ("on the 1st at 11am", at(2026, 12, 1, 11, 0), None),
+    ("at 8", at(2026, 11, 19, 8, 0), None),  # 08:00 today has passed
+    ("Monday at 1", at(2026, 11, 23, 13, 0), None),  # bare 1-7 are afternoon hours
+    ("Monday at 9", at(2026, 11, 23, 9, 0), None),
+    ("Friday 12/4", at(2026, 12, 4, 9, 0), None),  # only Dec 4 is a Friday: the weekday decides
+    ("next week", at(2026, 11, 23, 9, 0), "next week"),  # a meeting starts with the period
+    ("Friday morning", at(2026, 11, 20, 9, 0), None),
+    ("Thursday evening", at(2026, 11, 19, 18, 0), None),
+]
+
+NO_DATE = [
+    "May I ask a question?",
+    "We march forward together.",
+    "Give me a second.",
+    "The sun is out and we sat in the garden.",
+    "Mon ami Pierre says hello.",
+    "Meet Wedgwood, our new intern.",
+    "I have 3 kids and 2 cats.",
+    "Version 2.5 is out.",
+    "We offer 24/7 support.",
+    "It costs 1,500 euros.",
+    "Please review the 2nd draft.",
+    "Half of the pages need work.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text,due,due_text", DEADLINES)
+def test_deadlines_mean_end_of_period(text: str, due: datetime, due_text: str | None) -> None:
+    found = resolve(text, REF, kind="promise")
+    assert found is not None, text
+    assert found.due == due
+    assert found.due.utcoffset() == due.utcoffset()
+    if due_text:
+        assert found.text == due_text
+
+
+@pytest.mark.parametrize("text,due,due_text", MEETINGS)
+def test_meetings_mean_start(text: str, due: datetime, due_text: str | None) -> None:
+    found = resolve(text, REF, kind="meeting")
+    assert found is not None, text
+    assert found.due == due
+    if due_text:
+        assert found.text == due_text
+
+
+@pytest.mark.parametrize("text", NO_DATE)
+def test_ordinary_words_are_not_dates(text: str) -> None:
+    assert resolve(text, REF, kind="promise") is None
+
+
+@pytest.mark.parametrize(
+    "text,due",
+    [
+        ("by 3/4", at(2027, 3, 4, 17, 30, NEW_YORK)),  # month first for a New York sender
+        ("by 12/1", at(2026, 12, 1, 17, 30, NEW_YORK)),
+        ("by 13/4", at(2027, 4, 13, 17, 30, NEW_YORK)),  # unambiguous either way; summer time
+        ("by Friday", at(2026, 11, 20, 17, 30, NEW_YORK)),
+        ("Friday 4/12", at(2026, 12, 4, 17, 30, NEW_YORK)),  # only the day-first reading is a Friday
+    ],
+)
+def test_month_first_sender(text: str, due: datetime) -> None:
+    found = resolve(text, REF_NY, kind="request")
+    assert found is not None
+    assert found.due == due
+    assert found.due.utcoffset() == due.utcoffset()
+
+
+def test_date_order_defaults_from_timezone() -> None:
+    assert default_date_order(NEW_YORK) == "MDY"
+    assert default_date_order(BERLIN) == "DMY"
+    assert default_date_order(timezone(timedelta(hours=-5)), REF) == "MDY"
+    assert default_date_order(timezone(timedelta(hours=1)), REF) == "DMY"
+    assert default_date_order(timezone.utc, REF) == "DMY"
+
+
+def test_explicit_date_order_overrides_the_zone() -> None:
+    found = resolve("by 3/4", REF, kind="promise", config=DateConfig(date_order="MDY"))
+    assert found is not None and found.due == at(2027, 3, 4, 17, 30)
+
+
+def test_hours_are_configurable() -> None:
+    cfg = DateConfig(end_of_day="18:00", morning="08:30", start_of_day="10:00")
+    assert resolve("by Friday", REF, kind="promise", config=cfg).due == at(2026, 11, 20, 18, 0)
+    assert resolve("Friday morning", REF, kind="meeting", config=cfg).due == at(2026, 11, 20, 8, 30)
+    assert resolve("See you Friday", REF, kind="meeting", config=cfg).due == at(2026, 11, 20, 10, 0)
+
+
+def test_config_is_frozen() -> None:
+    with pytest.raises(AttributeError):
+        DateConfig().end_of_day = "19:00"  # type: ignore[misc]
+
+
+def test_fixed_offset_reference_keeps_its_offset() -> None:
+    ref = datetime(2026, 11, 18, 10, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    found = resolve("by Friday", ref, kind="promise")
+    assert found is not None
+    assert found.due == datetime(2026, 11, 20, 17, 30, tzinfo=ref.tzinfo)
+    assert found.due.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_past_day_is_skipped_for_a_later_one() -> None:
+    found = resolve("I sent it yesterday and the rest comes Friday", REF, kind="promise")
+    assert found is not None and found.due == at(2026, 11, 20, 17, 30)
+
+
+def test_recent_year_less_date_stays_in_this_year() -> None:
+    found = resolve("the invoice from 10 November", REF, kind="promise")
+    assert found is not None and found.due.date().isoformat() == "2026-11-10"
+
+
+def test_hostile_input_does_not_raise() -> None:
+    junk = "\x00\xff 12/13/14/15 99:99 32nd of Smarch ::: " * 2000
+    resolve(junk, REF, kind="meeting")
+    resolve("31/02", REF, kind="promise")  # no such day in either order

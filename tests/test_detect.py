@@ -1,0 +1,324 @@
+"""The detector: a table of sentences, the negatives it must ignore, calendar parts,
+hostile input, and the `mailflow detect --jsonl` contract.
+
+Reference time: Wednesday 2026-11-18 10:00 in Berlin (+01:00).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailflow.detect import (
+    DETECTOR_VERSION,
+    Completion,
+    Detection,
+    Item,
+    detect,
+    detect_jsonl,
+    item_to_json,
+    sentences,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SENT_AT = datetime(2026, 11, 18, 10, 0, tzinfo=BERLIN)
+
+
+def at(mo: int, d: int, h: int, mi: int = 0) -> datetime:
+    return datetime(2026, mo, d, h, mi, tzinfo=BERLIN)
+
+
+POSITIVES = [
+    # promises: the sender commits
+    ("I'll send the revised quote by Thursday.", "promise", "sender", at(11, 19, 17, 30)),
+    ("Let me check with the designer and get back to you.", "promise", "sender", None),
+    ("We'll have the staging site up next week.", "promise", "sender", at(11, 27, 17, 30)),
+    ("I'm in for tomorrow.", "promise", "sender", at(11, 19, 17, 30)),
+    ("I will get the invoice to you first thing Monday.", "promise", "sender", at(11, 23, 9, 0)),
+    ("You'll have the final files by the end of the month.", "promise", "sender", at(11, 30, 17, 30)),
+    ("I'm going to finish the wireframes tonight.", "promise", "sender", at(11, 18, 20, 0)),
+    ("I'll try to get the copy over by EOD.", "promise", "sender", at(11, 18, 17, 30)),
+    # requests: the recipient owes an action or an answer
+    ("Could you send me the logo files by Monday?", "request", "recipient", at(11, 23, 17, 30)),
+    ("Please review the draft.", "request", "recipient", None),
+    ("Let me know which option you prefer.", "request", "recipient", None),
+    ("Does Tuesday work?", "request", "recipient", at(11, 24, 17, 30)),
+    ("Send me the signed contract by EOD.", "request", "recipient", at(11, 18, 17, 30)),
+    ("Can you confirm the delivery address?", "request", "recipient", None),
+    ("Hi Anna, would you mind sharing the brand guidelines before Friday?", "request", "recipient",
+     at(11, 20, 17, 30)),
+    # meetings: both sides attend; the due is the start
+    ("Let's talk Tuesday at 3.", "meeting", "both", at(11, 24, 15, 0)),
+    ("Can we move our call to Friday?", "meeting", "both", at(11, 20, 9, 0)),
+    ("Can we move the call from Tuesday to Thursday at 2pm?", "meeting", "both", at(11, 19, 14, 0)),
+    ("See you Thursday!", "meeting", "both", at(11, 19, 9, 0)),
+    ("I need to cancel our meeting on Monday.", "meeting", "both", at(11, 23, 9, 0)),
+    ("Are you free for a quick call tomorrow at 10:30?", "meeting", "both", at(11, 19, 10, 30)),
+    ("How about lunch on Friday at noon?", "meeting", "both", at(11, 20, 12, 0)),
+]
+
+STATUSES = [
+    ("Let's talk Tuesday at 3.", "proposed"),
+    ("Can we move our call to Friday?", "moved"),
+    ("See you Thursday!", "accepted"),
+    ("I need to cancel our meeting on Monday.", "cancelled"),
+    ("Thursday at 2 works for me, see you then.", "accepted"),
+]
+
+NEGATIVES = [
+    # past and completed actions are completion signals, not promises
+    "I sent it yesterday.",
+    "I already uploaded the files.",
+    # negations and refusals
+    "I won't be able to finish the logo this week.",
+    "We will not send the files before the contract is signed.",
+    # hedges and conditional offers
+    "Maybe I'll send a draft tomorrow.",
+    "If you like, I can send a draft tomorrow.",
+    "I might be able to look at it on Friday.",
+    # boilerplate
+    "Let me know if you have any questions.",
+    "Please don't hesitate to contact me if you need anything else.",
+    "This email and any attachments are confidential and intended solely for the addressee.",
+    "To unsubscribe from these emails, click here.",
+    "Sent from my iPhone",
+    # rhetorical questions
+    "Who knew?",
+    "Isn't it great?",
+    "How cool is that?",
+    # reported speech about third parties
+    "John said he'll send the contract on Monday.",
+    "Sarah will send you the contract on Monday.",
+    # past meetings and plain statements
+    "Thanks for the call yesterday.",
+    "We had a great meeting last week.",
+    "I was going to call you on Monday.",
+    "The homepage looks great on mobile.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text,kind,owner,due", POSITIVES)
+def test_sentence_yields_item(text: str, kind: str, owner: str, due: datetime | None) -> None:
+    items = detect(text, SENT_AT).items
+    assert [(i.kind, i.owner) for i in items] == [(kind, owner)], items
+    assert items[0].due == due
+    assert items[0].sentence == text
+    if due is not None:
+        assert items[0].due_text
+        assert items[0].due.utcoffset() == due.utcoffset()
+
+
+@pytest.mark.parametrize("text,status", STATUSES)
+def test_meeting_status(text: str, status: str) -> None:
+    items = detect(text, SENT_AT).items
+    assert [(i.kind, i.status) for i in items] == [("meeting", status)]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_negatives_yield_no_item(text: str) -> None:
+    assert detect(text, SENT_AT, has_attachments=True).items == ()
+
+
+def test_non_meeting_items_carry_no_status() -> None:
+    items = detect("Please review the draft. I'll send the invoice on Friday.", SENT_AT).items
+    assert [i.status for i in items] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "text,has_attachments,what",
+    [
+        ("Attached is the draft.", True, "the draft"),
+        ("Please find attached the signed contract.", True, "the signed contract"),
+        ("Here is the link to the staging site: https://example.test/staging", False, "the link"),
+        ("I sent it yesterday.", False, None),
+        ("I've uploaded the final logo files to the shared folder.", False, "the final logo files"),
+        ("Done.", False, None),
+        ("It's all done now.", False, None),
+    ],
+)
+def test_completions(text: str, has_attachments: bool, what: str | None) -> None:
+    found = detect(text, SENT_AT, has_attachments=has_attachments)
+    assert found.completions == (Completion(text, what),)
+    assert found.items == ()
+
+
+def test_attachment_claim_without_attachment_is_not_a_completion() -> None:
+    assert detect("Attached is the draft.", SENT_AT, has_attachments=False).completions == ()
+
+
+def test_whole_email() -> None:
+    body = (
+        "Hi Anna,\n\n"
+        "thanks for the quick turnaround on the moodboard. The client loved the\n"
+        "second direction. I'll send the revised quote by Thursday, and could you\n"
+        "send me the logo files by Monday?\n\n"
+        "Also, can we move our call to Friday at 10:30?\n\n"
+        "Let me know if you have any questions.\n\n"
+        "Best,\nTom\n--\nTom Baker | Studio Baker\n"
+        "This email is confidential. If you are not the intended recipient, please delete it."
+    )
+    items = detect(body, SENT_AT).items
+    # one sentence, two items, each with the due of its own clause
+    assert [(i.kind, i.owner, i.due) for i in items] == [
+        ("promise", "sender", at(11, 19, 17, 30)),
+        ("request", "recipient", at(11, 23, 17, 30)),
+        ("meeting", "both", at(11, 20, 10, 30)),
+    ]
+    assert items[0].sentence == items[1].sentence
+    assert items[2].status == "moved"
+
+
+def test_hard_wrapped_lines_are_joined_into_sentences() -> None:
+    body = "Hi,\nthe new version of the landing page is nearly ready and I will\nsend it to you on Friday.\nCheers"
+    assert "the new version of the landing page is nearly ready and I will send it to you on Friday." in sentences(body)
+
+
+def test_direction_does_not_change_owner() -> None:
+    text = "Could you send the logo by Monday? I'll send the quote on Friday."
+    outgoing = detect(text, SENT_AT, "outgoing")
+    incoming = detect(text, SENT_AT, "incoming")
+    assert outgoing == incoming
+    assert [i.owner for i in outgoing.items] == ["recipient", "sender"]
+
+
+def test_detection_is_frozen() -> None:
+    found = detect("Please review the draft.", SENT_AT)
+    assert isinstance(found, Detection) and isinstance(found.items, tuple)
+    with pytest.raises(AttributeError):
+        found.items[0].kind = "promise"  # type: ignore[misc]
+    assert DETECTOR_VERSION
+
+
+# --- text/calendar -------------------------------------------------------------
+
+def ics(method: str, *event_lines: str) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"METHOD:{method}", "BEGIN:VEVENT", *event_lines,
+             "END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_calendar_request_with_tzid_is_a_proposed_meeting() -> None:
+    cal = ics("REQUEST", "UID:1@example.test", "DTSTART;TZID=America/New_York:20261124T090000",
+              "SUMMARY:Kick-off call with", " the design team")
+    items = detect("", SENT_AT, calendar=cal).items
+    assert len(items) == 1
+    item = items[0]
+    assert (item.kind, item.owner, item.status) == ("meeting", "both", "proposed")
+    assert item.sentence == "Kick-off call withthe design team"  # folded lines are joined as RFC 5545 says
+    assert item.due == at(11, 24, 15, 0)  # 09:00 in New York is 15:00 in Berlin
+    assert item.due.utcoffset() == SENT_AT.utcoffset()
+    assert item.due_text == "20261124T090000"
+
+
+def test_calendar_cancel_utc_and_all_day() -> None:
+    cancel = detect("", SENT_AT, calendar=ics("CANCEL", "DTSTART:20261125T140000Z", "SUMMARY:Review")).items[0]
+    assert cancel.status == "cancelled" and cancel.due == at(11, 25, 15, 0)
+    all_day = detect("", SENT_AT, calendar=ics("PUBLISH", "DTSTART;VALUE=DATE:20261126", "SUMMARY:Workshop")).items[0]
+    assert all_day.status == "proposed" and all_day.due == at(11, 26, 9, 0)
+
+
+def test_calendar_reply_accepted_and_updated_request() -> None:
+    reply = ics("REPLY", "DTSTART:20261125T140000Z", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:anna@example.test")
+    assert detect("", SENT_AT, calendar=reply).items[0].status == "accepted"
+    update = ics("REQUEST", "DTSTART:20261125T140000Z", "SEQUENCE:2", "SUMMARY:Review")
+    assert detect("", SENT_AT, calendar=update).items[0].status == "moved"
+
+
+@pytest.mark.parametrize("cal", ["", "garbage", "BEGIN:VEVENT\nDTSTART:2026XX\nEND:VEVENT", "\x00" * 100,
+                                 ics("REQUEST", "DTSTART;TZID=Mars/Olympus:20261124T090000")])
+def test_bad_calendar_never_raises(cal: str) -> None:
+    found = detect("Please review the draft.", SENT_AT, calendar=cal)
+    assert found.items[-1].kind == "request"
+
+
+def test_calendar_items_come_with_text_items() -> None:
+    cal = ics("REQUEST", "DTSTART:20261125T140000Z", "SUMMARY:Review")
+    kinds = [i.kind for i in detect("Please bring the sketches.", SENT_AT, calendar=cal).items]
+    assert kinds == ["meeting", "request"]
+
+
+# --- hostile input ---------------------------------------------------------------
+
+def test_binary_junk_and_huge_text_never_raise() -> None:
+    junk = bytes(range(256)).decode("latin-1") * 50
+    detect(junk, SENT_AT)
+    started = time.perf_counter()
+    huge = "Please send the files by Friday. " * 200_000  # ~6.6 MB
+    found = detect(huge, SENT_AT)
+    assert time.perf_counter() - started < 2.0  # only the first 20,000 characters are read
+    assert found.items and len(found.items) == 1  # the same sentence is one item
+
+
+def test_non_string_text_is_empty() -> None:
+    assert detect(None, SENT_AT) == Detection((), ())  # type: ignore[arg-type]
+
+
+def test_one_giant_line_is_skipped_not_parsed() -> None:
+    assert detect("x" * 50_000 + " please call me tomorrow", SENT_AT).items == ()
+
+
+# --- JSON lines contract -----------------------------------------------------------
+
+def test_item_to_json() -> None:
+    item = Item("meeting", "both", "Let's talk Tuesday at 3.", at(11, 24, 15, 0), "Tuesday at 3", "proposed")
+    assert item_to_json(item) == {
+        "kind": "meeting", "owner": "both", "sentence": "Let's talk Tuesday at 3.",
+        "due": "2026-11-24T15:00:00+01:00", "due_text": "Tuesday at 3",
+    }
+    assert item_to_json(item, with_status=True)["status"] == "proposed"
+
+
+def test_detect_jsonl_order_ids_and_errors() -> None:
+    lines = [
+        json.dumps({"id": 7, "text": "Could you send me the logo files by Monday?",
+                    "sent_at": "2026-11-18T10:00:00+01:00", "direction": "incoming"}),
+        "{not json",
+        json.dumps({"id": "b", "sent_at": "2026-11-18T10:00:00+01:00"}),
+        json.dumps({"id": "c", "text": "hi", "sent_at": "yesterday"}),
+        json.dumps({"id": "d", "text": "hi", "sent_at": "2026-11-18T10:00:00"}),
+        json.dumps({"id": None, "text": "I'll send it Friday.", "sent_at": "2026-11-18T09:00:00Z"}),
+        json.dumps({"id": [1, 2], "text": "Nothing to see.", "sent_at": "2026-11-18T10:00:00+01:00"}),
+        json.dumps(["not", "an", "object"]),
+    ]
+    out = [json.loads(line) for line in detect_jsonl(lines)]
+    assert len(out) == len(lines)
+    assert out[0] == {"id": 7, "items": [{
+        "kind": "request", "owner": "recipient", "sentence": "Could you send me the logo files by Monday?",
+        "due": "2026-11-23T17:30:00+01:00", "due_text": "Monday"}]}
+    assert out[1]["id"] is None and "error" in out[1]
+    assert out[2]["id"] == "b" and "text" in out[2]["error"]
+    assert out[3]["id"] == "c" and "sent_at" in out[3]["error"]
+    assert out[4]["id"] == "d" and "offset" in out[4]["error"]
+    assert out[5] == {"id": None, "items": [{
+        "kind": "promise", "owner": "sender", "sentence": "I'll send it Friday.",
+        "due": "2026-11-20T17:30:00+00:00", "due_text": "Friday"}]}
+    assert out[6] == {"id": [1, 2], "items": []}
+    assert out[7]["id"] is None and "error" in out[7]
+    for line in out:
+        assert set(line) in ({"id", "items"}, {"id", "error"})
+        assert "\n" not in line.get("error", "")
+
+
+def test_detect_jsonl_default_direction_is_outgoing() -> None:
+    record = {"id": 1, "text": "Please review the draft.", "sent_at": "2026-11-18T10:00:00+01:00"}
+    with_default = list(detect_jsonl([json.dumps(record)]))
+    explicit = list(detect_jsonl([json.dumps({**record, "direction": "outgoing"})]))
+    assert with_default == explicit
+    bad = json.loads(next(detect_jsonl([json.dumps({**record, "direction": "sideways"})])))
+    assert bad["id"] == 1 and "direction" in bad["error"]
+
+
+def test_detect_jsonl_is_lazy_and_answers_every_line() -> None:
+    def endless():
+        while True:
+            yield json.dumps({"id": 1, "text": "ok", "sent_at": "2026-11-18T10:00:00+01:00"})
+
+    stream = detect_jsonl(endless())
+    assert json.loads(next(stream))["id"] == 1
+    blank = [json.loads(line) for line in detect_jsonl(["", "  \n"])]
+    assert [line["id"] for line in blank] == [None, None] and all("error" in line for line in blank)
