@@ -86,10 +86,8 @@ def mailex_bodies(path: Path, n: int, rng: random.Random) -> list[str]:
 def dateparser_baseline(text: str) -> int:
     from dateparser.search import search_dates
 
-    found = 0
-    for sentence in sentences(text):
-        found += bool(search_dates(sentence, languages=["en"], settings={"RELATIVE_BASE": SENT_AT.replace(tzinfo=None)}))
-    return found
+    settings = {"RELATIVE_BASE": SENT_AT.replace(tzinfo=None)}
+    return sum(bool(search_dates(sentence, languages=["en"], settings=settings)) for sentence in sentences(text))
 
 
 def rate(fn: Callable[[str], object], bodies: list[str], seconds: float) -> float:

@@ -107,10 +107,12 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
 # beside a day number, and abbreviated weekdays must be capitalised.
 _MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|"
              r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
-_FULL_WD = r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)"
+_FULL_WD = (r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|"
+            r"MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)")
 _ABBR_WD = r"(?:Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN)\.?"
 _WD_RE = rf"(?:{_FULL_WD}|{_ABBR_WD}(?![A-Za-z]))"
-_NUM_RE = r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|couple of|a few|few)"
+_NUM_RE = (r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+           r"a couple of|couple of|a few|few)")
 _I = re.IGNORECASE
 _CASED = 1 << 30  # marker: run this pattern on the original text, case-sensitively
 
@@ -125,8 +127,10 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iso", _rx(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
     ("numeric", _rx(r"(?<![\d.:/$£€-])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})"
                     r"(?:(?P=sep)(?P<y>\d{4}|\d{2})(?!\d))?(?P<dot>\.(?!\d))?(?![\d:/]|\.\d)")),
-    ("day_range", _rx(rf"\b(?:from\s+|between\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:-|–|to|till|until|/|and)\s*"
-                      rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:\.?\s*(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?|[./](?P<m>\d{{1,2}})\b\.?)"
+    ("day_range", _rx(rf"\b(?:from\s+|between\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:-|–|to|till|"
+                      rf"until|/|and)\s*"
+                      rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:\.?\s*(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?|"
+                      rf"[./](?P<m>\d{{1,2}})\b\.?)"
                       r"(?:\s*,?\s*(?:[./])?(?P<y>(?:19|20)\d{2}|\d{2})(?![\d:.-]))?")),
     ("nth_weekday", _rx(rf"\b(?P<n>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+"
                         rf"(?P<wd>{_FULL_WD})\s+(?:of|in)\s+(?P<mon>{_MONTH_RE}|(?:this|the|next)\s+month)\b")),
@@ -137,7 +141,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ordinal", _rx(r"\b(?:(?:on|by|until|till|before|after|from|for)\s+(?:the\s+)?|the\s+)"
                     r"(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:century|floor|anniversary|birthday|place|time|"
                     r"percent|edition|round|version|draft|year|grade|row))")),
-    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|h\b|[-–]\s*\d|to\s+\d))")),
+    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|"
+                        rf"h\b|[-–]\s*\d|to\s+\d))")),
     ("month_year", _rx(rf"\b(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")),
     ("month_only", _rx(r"\b(?P<pre>in|by|until|till|before|during|for|end of|the end of|early|mid|mid-|late)\s*"
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -146,7 +151,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tomorrow", _rx(r"\b(?:tomorrow|tmrw|tmr)\b")),
     ("today", _rx(r"\b(?:today|tonight|later\s+today|this\s+(?:morning|afternoon|evening))\b")),
     ("yesterday", _rx(r"\byesterday\b")),
-    ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")),
+    ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|"
+                r"working\s+)?day)\b")),
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
                       r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
     ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
@@ -185,10 +191,11 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
     "oclock": frozenset({"o'clock", "oclock", "clock"}),
-    "part": frozenset({"morning", "afternoon", "evening", "tonight", "night", "eod", "cob", "business", "day", "thing"}),
+    "part": frozenset({"morning", "afternoon", "evening", "tonight", "night", "eod", "cob", "business", "day",
+                       "thing"}),
 }
-_NEEDS_DIGIT = frozenset({"iso", "numeric", "day_range", "month_day", "day_month", "month_year", "ordinal", "weekday_day", "range",
-                          "range_colon", "between", "meridiem", "colon", "cued", "military"})
+_NEEDS_DIGIT = frozenset({"iso", "numeric", "day_range", "month_day", "day_month", "month_year", "ordinal",
+                          "weekday_day", "range", "range_colon", "between", "meridiem", "colon", "cued", "military"})
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
 _ON_ORIGINAL = frozenset({"weekday", "weekday_day", "month_only"})  # capitalisation tells "Sun" from "sun"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -222,9 +229,11 @@ class _Text:
 
 # Times. Colons and am/pm are safe anywhere; a dot, "h" or a bare hour needs a
 # cue word before it ("at 3", "around 17.30") or a date right before it.
+_HOUR_WORDS = "|".join(k for k in _NUMBERS if k.isalpha() and k not in ("a", "an", "few"))
 _MERIDIEM = r"(?P<mer>a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("range", _rx(r"(?<![\d:.])(?P<h1>[01]?\d|2[0-3])(?:[:.h](?P<m1>[0-5]\d))?\s*(?P<mer1>am|pm)?\s*(?:-|–|—|to|until|till)\s*"
+    ("range", _rx(r"(?<![\d:.])(?P<h1>[01]?\d|2[0-3])(?:[:.h](?P<m1>[0-5]\d))?\s*(?P<mer1>am|pm)?\s*(?:-|–|—|to|"
+                  r"until|till)\s*"
                   r"(?P<h2>[01]?\d|2[0-3])(?:[:.h](?P<m2>[0-5]\d))?\s*" + _MERIDIEM)),
     ("range_colon", _rx(r"(?<![\d:.])(?P<h1>[01]?\d|2[0-3])[:.h](?P<m1>[0-5]\d)\s*(?:-|–|—|to|until|till)\s*"
                         r"(?P<h2>[01]?\d|2[0-3])[:.h](?P<m2>[0-5]\d)\b")),
@@ -236,21 +245,22 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/-]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
                  r"for|with|if|in|then|so|please|works?|is|sharp|local|your|my|our|mon|tue|wed|thu|fri|sat|sun)\b))")),
-    ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
+    ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
+                     r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
-    ("half_past", _rx(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{'|'.join(k for k in _NUMBERS if ' ' not in k and k not in ('a', 'an', 'few'))})\b")),
-    ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{'|'.join(k for k in _NUMBERS if ' ' not in k and k not in ('a', 'an', 'few'))})\s+o'?clock\b")),
+    ("half_past", _rx(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{_HOUR_WORDS})\b")),
+    ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{_HOUR_WORDS})\s+o'?clock\b")),
 )
 _PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|evening|tonight|"
                r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")
 # After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
-_AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
+_AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|"
+                       r"(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
                        r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
 _WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
 
 # Only a plain month name beside a number sends a sentence to dateparser.
-_DATEISH = _rx(rf"\b(?:{_MONTH_RE})\b\.?\s*\d|\d\s*(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}\b")
-_WORD_NUM_RE = re.compile(r"\d+")
+_DATEISH = _rx(rf"\b(?:{_MONTH_RE})\b\.?[\s-]*\d|\d\s*(?:st|nd|rd|th)?[\s-]+(?:of\s+)?{_MONTH_RE}\b")
 
 
 # --- anchors ----------------------------------------------------------------
@@ -309,7 +319,7 @@ def _infer_year(m: int, d: int, today: date, cfg: DateConfig) -> date | None:
     return _safe_date(today.year + 1, m, d)
 
 
-def _year_from(text: str | None, today: date) -> int | None:
+def _year_from(text: str | None) -> int | None:
     if not text:
         return None
     digits = text.lstrip("'").lower().removeprefix("fy")
@@ -334,7 +344,7 @@ def _numeric(m: re.Match[str], today: date, cfg: DateConfig, order: str) -> tupl
     out: list[tuple[date, date]] = []
     for day, month in readings:
         if year_text:
-            d = _safe_date(_year_from(year_text, today) or today.year, month, day)
+            d = _safe_date(_year_from(year_text) or today.year, month, day)
         else:
             d = _safe_date(today.year, month, day) and _infer_year(month, day, today, cfg)
         if d and (d, d) not in out:
@@ -398,7 +408,7 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         return _Anchor(start, m.end() if g["dot"] else end, 3, cands) if cands else None
     if name in ("month_day", "day_month"):
         mon, d = _MONTHS[g["mon"].lower()], int(g["d"])
-        year = _year_from(g["y"], today)
+        year = _year_from(g["y"])
         when = _safe_date(year, mon, d) if year else _infer_year(mon, d, today, cfg)
         return _Anchor(start, end, 3, _day(when))
     if name == "day_range":
@@ -424,10 +434,11 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         return _Anchor(start, end, 1, ((date(year, mon, 1), _month_end(year, mon)),))
     if name == "month_only":
         mon = _MONTHS[g["mon"].lower()]
-        year = _year_from(g["y"], today) or (today.year if mon >= today.month else today.year + 1)
+        year = _year_from(g["y"]) or (today.year if mon >= today.month else today.year + 1)
         first, last = date(year, mon, 1), _month_end(year, mon)
         pre = g["pre"].lower()
-        return _Anchor(start, end, 1, (_period_part(first, last, pre if pre not in ("in", "by", "until", "till", "before", "during", "for") else None),))
+        part = None if pre in ("in", "by", "until", "till", "before", "during", "for") else pre
+        return _Anchor(start, end, 1, (_period_part(first, last, part),))
     if name == "day_after_tomorrow":
         return _Anchor(start, end, 2, _day(today + timedelta(days=2)))
     if name == "tomorrow":
@@ -444,7 +455,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         which = (g["which"] or "this").lower()
         monday = _week_monday(today) + timedelta(days=7 if which == "next" else 0)
         first, last = _working_week(monday)
-        return _Anchor(start, end, 1, (_period_part(max(first, today) if which != "next" else first, last, g["part"] or "end of"),))
+        first = first if which == "next" else max(first, today)
+        return _Anchor(start, end, 1, (_period_part(first, last, g["part"] or "end of"),))
     if name == "week":
         if g["iso"]:
             week = int(g["iso"])
@@ -491,7 +503,7 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
     d1, d2 = int(g["d1"] or 0), int(g["d2"] or 0)
     if not 1 <= mon <= 12 or d1 >= d2:
         return None
-    year = _year_from(g["y"], today)
+    year = _year_from(g["y"])
     last = _safe_date(year, mon, d2) if year else _infer_year(mon, d2, today, cfg)
     first = _safe_date(last.year, mon, d1) if last else None
     return _Anchor(start, end, 3, ((first, last),)) if first and last else None
@@ -499,7 +511,8 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
 
 # "Mon ami", "Sat down": an abbreviated weekday needs a date word around it.
 _ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
-_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|$)", _I)
+_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|"
+                         r"$)", _I)
 
 
 def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
@@ -533,7 +546,7 @@ def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:
         q = _ORDINALS[m["qw"].lower()]
     else:
         q = (today.month - 1) // 3 + 1 + (1 if m["rel"].lower() == "next" else 0)
-    year = _year_from(m["y"], today) or today.year
+    year = _year_from(m["y"]) or today.year
     if q > 4:
         q, year = 1, year + 1
     if not m["y"] and (m["q"] or m["qw"]) and date(year, 3 * q, 1) < today.replace(day=1) and q * 3 < today.month:
@@ -760,8 +773,9 @@ def resolve(
 ) -> Resolution | None:
     """The due time a sentence names, or None when it names none.
 
-    `reference` is the message's own Date (aware, in the sender's offset); `kind`
-    is "promise"/"request" (deadline: end of period) or "meeting" (start).
+    `reference` is the message's own Date (aware, in the sender's offset). `kind`
+    "promise", "request" or "deadline" reads the expression as a deadline (end of
+    the period); any other kind, such as "meeting", as a start.
     """
     cfg = config or DateConfig()
     order = cfg.date_order or default_date_order(reference.tzinfo, reference)
@@ -773,11 +787,11 @@ def resolve(
     times = sorted(times + _times_after_dates(t, anchors, times), key=lambda x: x.start)
     if anchors:
         return _resolve_anchor(text, reference, kind, cfg, anchors, times)
-    if times:
-        return _resolve_time_only(text, reference, times[0])
     if cfg.use_dateparser and t.digit and _DATEISH.search(t.low):
-        return _dateparser_fallback(text, reference, kind, cfg, order)
-    return None
+        found = _dateparser_fallback(text, reference, kind, cfg, order)
+        if found:
+            return found
+    return _resolve_time_only(text, reference, times[0]) if times else None
 
 
 def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
@@ -793,10 +807,10 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
     if best.exact is not None:
         return Resolution(_localise(best.exact, ref), text[g_start:g_end], True)
     near = _nearest_time(times, g_start, g_end)
-    t = near.value if near else None
     hint = next((a.part_hint for a in group if a.part_hint), None)
-    if t is None and hint:
-        t = cfg.hour(_PART_HOURS.get(hint, hint))
+    if hint and near and near.part:
+        near = None  # "tonight and ... tomorrow morning": "tonight" already names its hour
+    t = near.value if near else (cfg.hour(_PART_HOURS.get(hint, hint)) if hint else None)
     due = _combine(d0, d1, t, kind, cfg, ref.tzinfo)
     span_start, span_end = g_start, g_end
     if near:
@@ -809,7 +823,8 @@ def _nearest_time(times: list[_Time], start: int, end: int) -> _Time | None:
     def distance(t: _Time) -> int:
         return max(start - t.end, t.start - end, 0)
 
-    near = [t for t in times if distance(t) <= 40]
+    # a clock time may sit a little away ("Friday, if that suits, at 3"); a part of day sits beside its day
+    near = [t for t in times if distance(t) <= (12 if t.part else 40)]
     clocks = [t for t in near if not t.part]
     if not clocks:
         return min(near, key=distance) if near else None
@@ -858,13 +873,10 @@ def _search_dates(text: str, ref_iso: str, order: str) -> tuple[str, datetime] |
     return found[0] if found else None
 
 
-@lru_cache(maxsize=256)
-def _settings_base(order: str) -> tuple[tuple[str, object], ...]:
-    return (("PREFER_DATES_FROM", "future"), ("DATE_ORDER", order), ("RETURN_AS_TIMEZONE_AWARE", False),
-            ("REQUIRE_PARTS", ["day", "month"]))
+# Built once; only the reference and the date order change from call to call.
+_DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False,
+                        "REQUIRE_PARTS": ["day", "month"]}
 
 
 def _dateparser_settings(ref_iso: str, order: str) -> dict[str, object]:
-    settings: dict[str, object] = dict(_settings_base(order))
-    settings["RELATIVE_BASE"] = datetime.fromisoformat(ref_iso)
-    return settings
+    return {**_DATEPARSER_SETTINGS, "DATE_ORDER": order, "RELATIVE_BASE": datetime.fromisoformat(ref_iso)}

@@ -111,6 +111,7 @@ MIGRATIONS: tuple[str, ...] = (
         is_parent INTEGER NOT NULL
     );
     CREATE INDEX message_refs_ref ON message_refs(account, ref);
+    CREATE INDEX message_refs_message ON message_refs(message);
     CREATE TABLE contacts (
         address TEXT PRIMARY KEY,
         name TEXT NOT NULL DEFAULT '',
@@ -299,22 +300,32 @@ def store_batch(db: sqlite_utils.Database, account: str, batch: Sequence[tuple[R
     """Insert parsed messages, thread them, and save (folder, role, uidvalidity, last_uid) atomically."""
     now = _utc(utcnow())
     row_ids: list[int | None] = []
+    touched: set[int] = set()
     with transaction(db):
         for raw, msg in batch:
             row_id = _insert_message(db, account, raw, msg, now, folder_state[2] if folder_state else None)
             row_ids.append(row_id)
             if row_id is not None:
-                _thread_message(db, account, row_id, msg, own_addresses)
+                _thread_message(db, account, row_id, msg, own_addresses, touched)
                 _update_contacts(db, msg, own_addresses)
         _link_replies(db, account, [r for r in row_ids if r is not None])
+        live = {r[0] for r in db.execute(
+            f"SELECT id FROM threads WHERE id IN ({','.join('?' * len(touched))})", list(touched))}
+        for thread_id in sorted(live):
+            _refresh_thread(db, thread_id)
         if folder_state is not None:
             folder, role, uidvalidity, last_uid = folder_state
             save_folder_state(db, account, folder, role=role, uidvalidity=uidvalidity, last_uid=last_uid)
     return BatchResult(tuple(row_ids))
 
 
-def _addresses_json(addresses: Iterable[Address]) -> str:
-    return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
+def _json_list(values: Sequence[Any]) -> str:
+    # Most lists here are empty; json.dumps costs microseconds each, seven times a message.
+    return json.dumps(values, ensure_ascii=False) if values else "[]"
+
+
+def _addresses_json(addresses: Sequence[Address]) -> str:
+    return _json_list([{"name": a.name, "email": a.email} for a in addresses])
 
 
 def _insert_message(db: sqlite_utils.Database, account: str, raw: RawMessage, msg: Message, now: str,
@@ -326,14 +337,14 @@ def _insert_message(db: sqlite_utils.Database, account: str, raw: RawMessage, ms
                automated, list_id, new_text, calendar, attachments, size, error, synced_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (account, dedup_key) DO NOTHING""",
-        [account, msg.dedup_key, msg.message_id, msg.in_reply_to, json.dumps(list(msg.references)),
-         raw.folder, raw.uid, uidvalidity, json.dumps(list(raw.flags)),
+        [account, msg.dedup_key, msg.message_id, msg.in_reply_to, _json_list(msg.references),
+         raw.folder, raw.uid, uidvalidity, _json_list(raw.flags),
          msg.from_addr.email if msg.from_addr else None, msg.from_addr.name if msg.from_addr else None,
          _addresses_json(msg.to), _addresses_json(msg.cc), _addresses_json(msg.reply_to),
-         _iso(msg.date), _utc(msg.date), msg.subject, msg.direction, json.dumps(list(msg.automated)),
+         _iso(msg.date), _utc(msg.date), msg.subject, msg.direction, _json_list(msg.automated),
          msg.list_id, msg.new_text, msg.calendar,
-         json.dumps([{"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                     for a in msg.attachments], ensure_ascii=False),
+         _json_list([{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                     for a in msg.attachments]),
          msg.size, "; ".join(errors) or None, now])
     if cursor.rowcount == 0:
         return None
@@ -353,7 +364,7 @@ def _counterparts(msg: Message, own: frozenset[str]) -> set[str]:
 
 
 def _thread_message(db: sqlite_utils.Database, account: str, row_id: int, msg: Message,
-                    own: frozenset[str]) -> None:
+                    own: frozenset[str], touched: set[int]) -> None:
     """Put a new message in a thread: by its ids, then its replies' ids, then its subject."""
     threads = _threads_by_ids(db, account, msg)
     subject_key = normalize_subject(msg.subject)
@@ -372,7 +383,7 @@ def _thread_message(db: sqlite_utils.Database, account: str, row_id: int, msg: M
     if counterparts:
         db.conn.executemany("INSERT OR IGNORE INTO thread_contacts (thread_id, address) VALUES (?, ?)",
                             [(thread_id, c) for c in counterparts])
-    _refresh_thread(db, thread_id)
+    touched.add(thread_id)
 
 
 def _threads_by_ids(db: sqlite_utils.Database, account: str, msg: Message) -> set[int]:
@@ -395,10 +406,13 @@ def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: st
                         date: datetime | None) -> set[int]:
     marks = ",".join("?" * len(counterparts))
     rows = db.execute(
-        f"""SELECT t.id, t.last_at FROM threads t
+        # The span comes from the messages, not threads.last_at, which is only
+        # refreshed at the end of a batch.
+        f"""SELECT t.id, (SELECT MAX(m.date_utc) FROM messages m WHERE m.thread_id = t.id) AS last_at
+            FROM threads t
             WHERE t.account = ? AND t.subject_key = ?
               AND EXISTS (SELECT 1 FROM thread_contacts c WHERE c.thread_id = t.id AND c.address IN ({marks}))
-            ORDER BY t.last_at DESC""", [account, subject_key, *counterparts]).fetchall()
+            ORDER BY last_at DESC""", [account, subject_key, *counterparts]).fetchall()
     for thread_id, last_at in rows:
         if date is None or last_at is None:
             return {thread_id}
@@ -414,7 +428,6 @@ def _merge_threads(db: sqlite_utils.Database, keep: int, gone: int) -> None:
                "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
     db.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
     db.execute("DELETE FROM threads WHERE id = ?", [gone])
-    _refresh_thread(db, keep)
 
 
 def _refresh_thread(db: sqlite_utils.Database, thread_id: int) -> None:
@@ -459,21 +472,20 @@ def _link_replies(db: sqlite_utils.Database, account: str, new_ids: Sequence[int
     if not new_ids:
         return
     marks = ",".join("?" * len(new_ids))
-    params = [account, *new_ids, *new_ids]
-    db.execute(
-        f"""UPDATE messages SET
-                answers_id = (SELECT p.id FROM message_refs r JOIN messages p
-                                ON p.account = r.account AND p.message_id = r.ref
-                              WHERE r.message = messages.id AND r.is_parent = 1 AND p.id != messages.id
-                              ORDER BY p.id LIMIT 1)
-            WHERE account = ? AND answers_id IS NULL AND (id IN ({marks}) OR id IN (
-                SELECT r.message FROM message_refs r JOIN messages p ON p.account = r.account
-                    AND p.message_id = r.ref WHERE r.is_parent = 1 AND p.id IN ({marks})))""", params)
-    db.execute(
-        f"""UPDATE messages SET latency_seconds = CAST(ROUND((julianday(date_utc) -
-                julianday((SELECT p.date_utc FROM messages p WHERE p.id = messages.answers_id))) * 86400) AS INTEGER)
-            WHERE answers_id IS NOT NULL AND latency_seconds IS NULL AND date_utc IS NOT NULL
-              AND (id IN ({marks}) OR answers_id IN ({marks}))""", [*new_ids, *new_ids])
+    links = db.execute(
+        f"""SELECT r.message, p.id FROM message_refs r
+              JOIN messages p ON p.account = r.account AND p.message_id = r.ref
+            WHERE r.message IN ({marks}) AND r.is_parent = 1
+            UNION
+            SELECT r.message, p.id FROM messages p
+              JOIN message_refs r ON r.account = p.account AND r.ref = p.message_id
+            WHERE p.id IN ({marks}) AND r.is_parent = 1""", [*new_ids, *new_ids]).fetchall()
+    db.conn.executemany(
+        """UPDATE messages SET answers_id = :parent,
+               latency_seconds = CAST(ROUND((julianday(date_utc) -
+                   julianday((SELECT date_utc FROM messages WHERE id = :parent))) * 86400) AS INTEGER)
+           WHERE id = :child AND answers_id IS NULL AND id != :parent""",
+        [{"child": child, "parent": parent} for child, parent in links])
 
 
 def message_count(db: sqlite_utils.Database, account: str | None = None) -> int:

@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailflow.dates import DateConfig, resolve
@@ -67,7 +67,8 @@ def _rxi(pattern: str) -> re.Pattern[str]:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
 _GATE_PUNCT = ".,;:!?()[]\"/*<>"
-_GATE_TABLE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _GATE_PUNCT, "abcdefghijklmnopqrstuvwxyz" + " " * len(_GATE_PUNCT))
+_GATE_TABLE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _GATE_PUNCT,
+                            "abcdefghijklmnopqrstuvwxyz" + " " * len(_GATE_PUNCT))
 
 
 # --- sentences --------------------------------------------------------------
@@ -90,8 +91,8 @@ _GREETING = _rxi(r"^(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)
 # Cheap first pass: a sentence with none of these words (and no "?") cannot yield
 # an item or a completion, so the rules below never see it.
 _CUE_WORDS = frozenset(
-    "please pls plz kindly let lets let's i'll we'll will shall going gonna could can would need needs want "
-    "appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
+    "checking following update please pls plz kindly let lets let's i'll we'll will shall going gonna could can "
+    "would need needs want appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
     "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
     "finished completed i'm expect plan intend promise remember forget sure follow available free works "
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
@@ -110,9 +111,11 @@ _IMPERATIVE_WORDS = frozenset(
 _MEETING_WORDS = frozenset(
     "meeting meetings meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar "
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
-    "discussion discuss speak speaking talking seeing participate attend join ring phone see works work confirmed "
-    "sounds accept accepted there count i'm cancel cancelled canceled make skip off".split()
+    "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
+    "seminar briefing tee".split()
 )
+# Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
+_MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -123,15 +126,18 @@ _BOILERPLATE_WORDS = frozenset(
 )
 
 
+# Support offers, legal footers and list furniture: they ask or promise nothing.
 _BOILERPLATE = _rx(
-    r"\b(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+(?:other\s+|further\s+|more\s+)?"
-    r"(?:questions?|concerns?|comments?|issues?|problems?)|(?:if\s+you\s+have|should\s+you\s+have|for)\s+any\s+"
-    r"(?:other\s+|further\s+|more\s+|additional\s+)?(?:questions?|concerns?|comments?)|do\s+not\s+hesitate|don'?t\s+hesitate|"
-    r"feel\s+free\s+to|intended\s+recipient|confidential|privileged|unsubscribe|opt[\s-]out|manage\s+(?:your\s+)?"
-    r"(?:preferences|subscription)|click\s+here|view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+"
-    r"reply|this\s+(?:e-?mail|message)\s+(?:is|was|and|may|contains)|consider\s+the\s+environment|sent\s+from\s+my|"
-    r"all\s+rights\s+reserved|privacy\s+policy|terms\s+(?:of|and)\s+(?:use|service|conditions)|"
-    r"please\s+(?:contact|notify)\s+the\s+sender|disclaimer|virus|no\s+longer\s+wish|"
+    r"\b(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+"
+    r"(?:other\s+|further\s+|more\s+)?(?:questions?|concerns?|comments?|issues?|problems?)|"
+    r"(?:if\s+you\s+have|should\s+you\s+have|for)\s+any\s+(?:other\s+|further\s+|more\s+|additional\s+)?"
+    r"(?:questions?|concerns?|comments?)|"
+    r"do\s+not\s+hesitate|don'?t\s+hesitate|feel\s+free\s+to|"
+    r"intended\s+recipient|confidential|privileged|disclaimer|virus|all\s+rights\s+reserved|privacy\s+policy|"
+    r"terms\s+(?:of|and)\s+(?:use|service|conditions)|please\s+(?:contact|notify)\s+the\s+sender|"
+    r"this\s+(?:e-?mail|message)\s+(?:is|was|and|may|contains)|consider\s+the\s+environment|sent\s+from\s+my|"
+    r"unsubscribe|opt[\s-]out|no\s+longer\s+wish|manage\s+(?:your\s+)?(?:preferences|subscription)|click\s+here|"
+    r"view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+reply|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more))"
 )
 
@@ -139,34 +145,43 @@ _BOILERPLATE = _rx(
 
 _COMPLETION_ATTACH = _rxi(
     r"^(?:attached\s+(?:is|are|please\s+find|you(?:'ll|\s+will)\s+find|herewith)|please\s+find\s+(?:attached|enclosed)|"
-    r"enclosed\s+(?:is|are|please\s+find)|here\s+(?:is|are)|here'?s|i(?:'ve|\s+have)\s+attached|i\s+(?:have\s+)?attached|"
+    r"enclosed\s+(?:is|are|please\s+find)|here\s+(?:is|are)|here'?s|i(?:'ve|\s+have)\s+attached|"
+    r"i\s+(?:have\s+)?attached|"
     r"i'?m\s+attaching|i\s+am\s+attaching)\s+(?P<what>[^,.;:!?]{1,60})"
 )
 _COMPLETION_DONE = _rxi(
     r"^(?:(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|already\s+|now\s+|finally\s+)?(?P<verb>sent|uploaded|shared|forwarded|"
     r"finished|completed|submitted|signed|updated|fixed|emailed|e-mailed|delivered|published|deployed|pushed|paid|"
-    r"posted|filed|returned|wrapped\s+up|taken\s+care\s+of|handled|booked|scheduled|approved|reviewed)\s+(?P<what>[^,.;:!?]{0,60})"
-    r"|(?:it'?s|it\s+is|this\s+is|that'?s|that\s+is|all|everything\s+is)\s+(?:now\s+|all\s+)?(?:done|finished|sorted|complete|"
+    r"posted|filed|returned|wrapped\s+up|taken\s+care\s+of|handled|booked|scheduled|approved|"
+    r"reviewed)\s+(?P<what>[^,.;:!?]{0,60})"
+    r"|(?:it'?s|it\s+is|this\s+is|that'?s|that\s+is|all|everything\s+is)\s+(?:now\s+|all\s+)?(?:done|finished|sorted|"
+    r"complete|"
     r"fixed|live|taken\s+care\s+of)\b|done\W*$|all\s+done\b)"
 )
 _LINK = _rxi(r"https?://|www\.")
-_WHAT_CUT = _rxi(r"\s+(?:to|for|with|from|on|at|by|in|yesterday|today|this|last|earlier|as|so|and|which|that|over)\b.*$")
+_WHAT_CUT = _rxi(r"\s+(?:to|for|with|from|on|at|by|in|yesterday|today|this|last|earlier|as|so|and|which|that|"
+                 r"over)\b.*$")
 _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|me|us|over)$")
 
 # --- meetings -------------------------------------------------------------------
 
 _MEETING_NOUN = _rx(
-    r"\b(?:meeting|meet(?:\s+up)?|chat|catch[\s-]?up|lunch|coffee|dinner|breakfast|drinks|interview|demo|"
-    r"appointment(?!\s+of)|zoom|webinar|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|standup|stand-up|sync|"
+    r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?(?!(?:\s+[\w']+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|"
+    r"criteria|"
+    r"expectations|demand|goals?|pressure|standards?|obligations?|specs?))|chat|catch[\s-]?up|lunch|coffee|dinner|"
+    r"breakfast|drinks|interview|demo|"
+    r"appointment(?!\s+of)|zoom|webinar|party|happy\s+hour|reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
+    r"standup|stand-up|sync|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
-    r"kick[\s-]?off|weekly|next)\s+(?:call|talk|session|discussion))\b"
+    r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
 )
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _rx(
     r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
     r"willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
     r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
-    r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|'ll)|"
+    r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
+    r"'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
 )
@@ -191,14 +206,19 @@ _MEET_PROPOSE = _rx(
     r"is\s+there\s+a\s+time|when\s+(?:are|would)\s+you|(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to|"
     r"(?:i|we)(?:'ll|\s+will)\s+(?:send|set\s+up|schedule|book)|schedul\w*|set\s+up|book(?:ed)?|invit\w*|join\s+us|"
     r"would\s+(?:\w+\s+)?(?:work|suit|be\s+ok)|does\s+\w+\s+work|free\s+(?:for|on|at)|available\s+(?:for|on|at)|"
-    r"want\s+to\s+(?:meet|grab|get)|(?:will|is|are)\s+(?:be\s+)?(?:held|scheduled)|(?:we|i)\s+(?:will|'ll)\s+(?:hold|have|meet)|"
+    r"want\s+to\s+(?:meet|grab|get)|(?:will|is|are)\s+(?:be\s+)?(?:held|scheduled)|(?:we|i)\s+(?:will|'ll)\s+(?:hold|"
+    r"have|meet)|"
     r"(?:is|starts?|begins?|will\s+(?:start|begin))\s+(?:at|on)|glad|happy|willing|like\s+to|love\s+to|open\s+for|"
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|had\s+(?:a|an|the|our)\b|"
-    r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|our)|"
-    r"(?:yesterday|last\s+(?:week|night|time))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|got\s+off\s+the\s+phone|"
+    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|had\s+(?:a|"
+    r"an|the|our)\b|"
+    r"minutes\s+from|as\s+part\s+of|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
+    r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
+    r"our)|"
+    r"(?:yesterday|last\s+(?:week|night|time))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
+    r"got\s+off\s+the\s+phone|"
     r"no\s+need|(?:don'?t|do\s+not|doesn'?t)\s+need)\b"
 )
 
@@ -208,7 +228,8 @@ _RHETORICAL = _rx(
     r"^(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|can\s+you\s+believe|what'?s\s+not\s+to\s+like|"
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
-    r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|earn|win|get\s+rich))"
+    r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
+    r"earn|win|get\s+rich))"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
@@ -222,11 +243,16 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?you|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+)?(?:helpful|appreciated|useful)|hope\s+you\s+(?:can|could|will)\b|"
-        r"it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
+        r"it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|(?:if\s+)?you\s+(?:would|"
+        r"could)\s+be\s+so\s+kind")),
     (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
-        r"(?:i|we)\s+(?:still\s+|may\s+|really\s+)?(?:need|want|require)\s+(?:you(?:r)?|the|a|an|this|that|these|those|it|"
-        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|tomorrow|by)\b")),
+        r"(?:i|we)\s+(?:still\s+|may\s+|really\s+)?(?:need|want|require)\s+(?:you(?:r)?|the|a|an|this|that|these|"
+        r"those|it|"
+        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
+        r"tomorrow|by)\b")),
     (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
+    (_W({"checking", "following", "update", "news"}), _rx(
+        r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b|any\s+(?:update|news)\s+on\b")),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
@@ -248,22 +274,25 @@ def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str]], ...], low: s
 
 
 _IMPERATIVE = _rx(
-    r"^(?:(?:and|also|so|then|but|now|just|oh|ok|okay|hey|hi|yes|no|great)\s+)?(?:send|call|review|check|sign|approve|forward|provide|give|"
-    r"make|take\s+a\s+look|have\s+a\s+look|look\s+(?:at|over|into)|read|fill|complete|update|fix|add|remove|delete|change|"
+    r"^(?:(?:and|also|so|then|but|now|just|oh|ok|okay|hey|hi|yes|no|great)\s+)?(?:send|call|review|check|sign|"
+    r"approve|forward|provide|give|"
+    r"make|take\s+a\s+look|have\s+a\s+look|look\s+(?:at|over|into)|read|fill|complete|update|fix|add|remove|delete|"
+    r"change|"
     r"print|book|bring|get|go\s+ahead|keep|tell|share|pay|return|submit|upload|reply|respond|contact|email|e-mail|ping|"
     r"ask|come|join|find|advise|set\s+up|put|schedule|verify|prepare|draft|write|resend|re-send|grab|pick|drop|move|"
     r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
-_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|have\s+a\s+(?:great|good|nice))\b")
-_QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
+_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|have\s+a\s+(?:great|good|"
+                      r"nice))\b")
+_QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|"
+                          r"why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
 
 # --- promises -------------------------------------------------------------------
 
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
 # ahead to candidate letters instead of trying every position.
 _SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
-_WORD_START = r"(?<![a-z0-9'])"
 # Each promise shape, with the words that must be present for it to be tried.
 _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
@@ -271,9 +300,12 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
         r"\s+promise\s+to|'m\s+gonna|\s+am\s+gonna|\s+(?:will|'ll)\s+be\s+(?:sending|getting|working|preparing|putting|"
         r"calling|following|reviewing|updating|finishing|looking|in\s+touch))\s+"
-        r"(?!(?:also\s+|just\s+|then\s+|now\s+|still\s+)?(?:not\b|never\b|need\b|call\s+it\b|know\b)|be\s+(?!sure\b|(?!going\b)[a-z]+ing\b|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|"
+        r"(?!(?:also\s+|just\s+|then\s+|now\s+|still\s+)?(?:not\b|never\b|need\b|call\s+it\b|know\b)|be\s+(?!sure\b|"
+        r"(?!going\b)[a-z]+ing\b|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|"
         r"need\b|have\s+(?:no|to)\b|"
         r"see\s+(?!you\b)|probably\b|likely\b|want\b|assume\b|find\b)")),
+    (frozenset({"will", "'ll"}), _rx(  # subject dropped: "Will send the files tomorrow."
+        r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b)[a-z]+\b(?![^?]*\?)")),
     (frozenset({"let"}), _rx(
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have|send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
@@ -296,18 +328,22 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
 _LETS = _rx(r"\blet'?s\b|\blet\s+us\b")
 _NEGATION = _rx(
     r"\b(?:i|we)\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
-    r"didn'?t|did\s+not|never|shan'?t)\b|\b(?:i|we)'?(?:ll|\s+will)\s+(?:not|never)\b|\bunable\s+to\b|\bwon'?t\s+be\s+able\b|\bwhether\b|\bunclear\b"
+    r"didn'?t|did\s+not|never|shan'?t)\b|\b(?:i|we)'?(?:ll|\s+will)\s+(?:not|never)\b|\bunable\s+to\b|"
+    r"\bwon'?t\s+be\s+able\b|\bwhether\b|\bunclear\b"
     r"|\bnot\s+(?:going|planning)\s+to\b"
 )
 _HEDGE = _rx(
     r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)\s+(?:like|want|prefer|need|wish|'d\s+like|"
     r"would\s+like)|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
-    r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|a\s+chance)|"
+    r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
+    r"a\s+chance)|"
     r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if)\b"
 )
 # Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
 _REPORTED = re.compile(
-    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
+    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b|Meeting\b|Call\b|Time\b|Date\b|It\b|This\b|That\b|"
+    r"Everything\b|All\b|Order\b|Payment\b|Invoice\b|Delivery\b|Booking\b|Appointment\b|"
+    r"Session\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
     r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
 )
 _PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+going\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
@@ -324,13 +360,22 @@ def detect(
     has_attachments: bool = False,
     config: DateConfig | None = None,
 ) -> Detection:
-    """Items and completion signals in one message's new text. Never raises on bad text."""
+    """Items and completion signals in one message's new text.
+
+    `sent_at` is the message's Date in the sender's offset (a naive value is taken
+    as UTC). Owners are relative to the sender whatever the `direction`, which is
+    accepted for symmetry with the record and does not change the result.
+    `calendar` is a decoded text/calendar part. Bad input never raises: whatever
+    can be read from the first MAX_CHARS characters is returned.
+    """
     cfg = config or DateConfig()
+    if sent_at.tzinfo is None:
+        sent_at = sent_at.replace(tzinfo=timezone.utc)
     items: list[Item] = []
     completions: list[Completion] = []
     if calendar:
         try:
-            invite = calendar_item(calendar, sent_at)
+            invite = calendar_item(calendar, sent_at, cfg)
         except Exception:  # a hostile calendar part must not cost the message its text items
             log.warning("unreadable text/calendar part", exc_info=True)
             invite = None
@@ -385,9 +430,10 @@ def _join_lines(block: str) -> str:
 
 
 _Found = tuple[str, str, str | None, int]  # kind, owner, status, where its cue starts in the body
+_Classified = tuple[str, str, str | None, str]  # kind, owner, status, the words its due is read from
 
 
-def _classify(sentence: str, has_attachments: bool) -> list[tuple[str, str, str | None, str] | Completion]:
+def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Completion]:
     """What one sentence says: a meeting, or a request and/or a promise, or a completion.
 
     Each item comes with the part of the sentence its due should be read from:
@@ -406,9 +452,11 @@ def _classify(sentence: str, has_attachments: bool) -> list[tuple[str, str, str 
         return []
     low = body.translate(_ASCII_LOWER)
     completion = _completion(sentence, body, has_attachments)
-    found: list[tuple[str, str, str | None, str] | Completion] = [completion] if completion else []
+    found: list[_Classified | Completion] = [completion] if completion else []
     promise = _promise(body, low, words)
-    meeting = None if words.isdisjoint(_MEETING_WORDS) else _meeting(body, low, words)
+    maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
+        not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)))
+    meeting = _meeting(body, low, words) if maybe_meeting else None
     # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting.
     near = promise and (_MEETING_NOUN.search(low, promise[3], promise[3] + 40)
                         or _MEET_WISH.search(low, promise[3], promise[3] + 40)
@@ -451,16 +499,19 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     noun = wish or _MEETING_NOUN.search(low)
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None
     call_me = _CALL_ME.search(low)
-    if not noun and not call_me and not ((_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)) and dayish):
+    if not noun and not call_me and not (
+            (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)) and dayish):
         return None
-    if call_me and _CONDITIONAL_SUPPORT.search(low):
-        return None  # "if you have questions, call me" offers help
+    if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)):
+        return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and _MEETING_AS_CONTEXT.search(low) and not _MEET_CHANGE.search(low):
         return None
     if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
         return None
-    if _MEET_CANCEL.search(low):
+    if _MEET_CANCEL.search(low) and not _MEET_COUNTER.search(low):
         return "meeting", "both", "cancelled", 0
+    if _MEET_CANCEL.search(low):
+        return "meeting", "both", "moved", 0  # "can't make 2pm, can we do tomorrow?"
     if _MEET_MOVE.search(low):
         return "meeting", "both", "moved", 0
     if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low) or _PAST_PLAN.search(low):
@@ -475,9 +526,14 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
                  r"(?:you|me|him|her|us|them|with)\b")
+# Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
+_AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
 # Asking for a phone call or a talk proposes one, even without a day.
 _CALL_ME = _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
                r"\b(?:need|should|have)\s+to\s+(?:talk|meet|speak)\b")
+_CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
+                    r"\d{3}[-.\s]\d{3,4}|"
+                    r"\bmay\s+also\b|\bx\d{3,}")
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
 _MEETING_AS_CONTEXT = _rx(
     r"^(?:please|pls|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
@@ -491,13 +547,16 @@ _DAY_WORDS = frozenset(
     "august september october november december".split()
 )
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
-_HEDGE_MEETING = _rx(r"\b(?:if\s+you\s+(?:ever\s+)?(?:want|need|would\s+like)\s+to\s+(?:talk|meet|chat)|no\s+need\s+to\s+meet)\b")
+_HEDGE_MEETING = _rx(r"\b(?:if\s+you\s+(?:ever\s+)?(?:want|need|would\s+like)\s+to\s+(?:talk|meet|chat)|"
+                     r"no\s+need\s+to\s+meet)\b")
 
 
 # A question written without its question mark: "Are the units MMBtu or cubic feet."
 _BARE_QUESTION = _rx(
-    r"^(?:are|is|do|does|did|can|could|would|will|have|has|should)\s+(?:you|we|the|this|these|that|there|it|they|your|our|"
-    r"anyone|anybody)\b|^(?:what|when|where|which|who|how|why)(?:'s|\s+(?:is|are|do|does|did|should|would|can|could|will))\b"
+    r"^(?:are|is|do|does|did|can|could|would|will|have|has|should)\s+(?:you|we|the|this|these|that|there|it|they|"
+    r"your|our|"
+    r"anyone|anybody)\b|^(?:what|when|where|which|who|how|why)(?:'s|\s+(?:is|are|do|does|did|should|would|can|could|"
+    r"will))\b"
 )
 
 
@@ -525,14 +584,20 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 _CONDITIONAL_SUPPORT = _rx(
     r"^if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
-    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
-    r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|comments?|"
-    r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|run\s+into)|"
-    r"there\s+(?:is|are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
+    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|"
+    r"us))\s+if\s+(?:you\s+(?:have|need|"
+    r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
+    r"comments?|"
+    r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
+    r"run\s+into)|"
+    r"there\s+(?:is|are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
+    r"^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
 )
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|\bwe\s+must\b|"
-             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|have\s+been\b)\w+|"
+_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
+             r"\bwe\s+must\b|"
+             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|"
+             r"have\s+been\b)\w+|"
              r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?(?:you|we)\b|"
              r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
 
@@ -573,18 +638,32 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
     except Exception:  # a due is a bonus; a bug in the date layer must not lose the item
         log.warning("date resolution failed for %r", sentence[:80], exc_info=True)
         found = None
-    if found is None:
+    # A day well before the message ("the invoice I sent on 3 November") is
+    # evidence, not a due: a reminder built on it would fire at once.
+    if found is None or found.due < sent_at - _PAST_GRACE:
         return Item(kind, owner, sentence, None, None, status)
     return Item(kind, owner, sentence, found.due, found.text, status)
 
 
+_PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
+
+
 _MOVE_TO = _rx(r"\b(?:to|until|till|for|instead)\b(?!.*\b(?:to|until|till|instead)\b)")
+_COUNTER_CLAUSE = _rx(r".*(?:[,;]|\s[-–—]\s)")
+# A cancellation that offers another time is a move: "can't make 2pm - how about tomorrow?"
+_MEET_COUNTER = _rx(r"\b(?:can|could)\s+we\s+(?:do|make\s+it|try|go\s+for)|\b(?:how|what)\s+about\b|\binstead\b|"
+                    r"\bwould\s+\w+\s+work\b|\bdoes\s+\w+\s+work\b")
 
 
 def _move_target(sentence: str) -> str:
-    """Where a meeting is moved to: "move our call from Tuesday to Friday" -> "Friday"."""
-    m = _MOVE_TO.search(sentence.translate(_ASCII_LOWER))
-    return sentence[m.end():] if m else sentence
+    """Where a meeting moves to: "move our call from Tuesday to Friday" -> "Friday";
+    "can't make 2pm today, can we do tomorrow?" -> the last clause."""
+    low = sentence.translate(_ASCII_LOWER)
+    m = _MOVE_TO.search(low)
+    if m:
+        return sentence[m.end():]
+    clause = _COUNTER_CLAUSE.match(low)
+    return sentence[clause.end():] if clause else sentence
 
 
 # --- text/calendar ----------------------------------------------------------------

@@ -204,17 +204,19 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
     new = duplicates = broken = 0
     if progress:
         progress(label, 0, len(uids))
+    chunks = [uids[start:start + BATCH_SIZE] for start in range(0, len(uids), BATCH_SIZE)]
+    fetched = ((chunk, _parse_all(session.fetch_batch(folder, chunk), own)) for chunk in chunks)
+    done = 0
     try:
-        for start in range(0, len(uids), BATCH_SIZE):
-            chunk = uids[start:start + BATCH_SIZE]
-            parsed = _parse_all(session.fetch_batch(folder, chunk), own)
+        for chunk, parsed in fetched:
             stored = store.store_batch(db, account.name, parsed, own,
                                        folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
             new += len(stored.inserted)
             duplicates += stored.duplicates
             broken += sum(1 for raw, msg in parsed if raw.error or msg.errors)
+            done += len(chunk)
             if progress:
-                progress(label, start + len(chunk), len(uids))
+                progress(label, done, len(uids))
     except TRANSIENT as exc:
         exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
         raise

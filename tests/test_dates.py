@@ -190,3 +190,13 @@ def test_hostile_input_does_not_raise() -> None:
     junk = "\x00\xff 12/13/14/15 99:99 32nd of Smarch ::: " * 2000
     resolve(junk, REF, kind="meeting")
     resolve("31/02", REF, kind="promise")  # no such day in either order
+
+
+def test_dateparser_is_the_last_resort() -> None:
+    # a shape the fast layer does not know: dateparser reads it, with the email rules on top
+    found = resolve("Can you send it on 5-Dec-2026?", REF, kind="request")
+    assert found is not None and found.due == at(2026, 12, 5, 17, 30)
+    found = resolve("Can you send it on 5-Dec-2026 at 3pm?", REF, kind="request")
+    assert found is not None and found.due == at(2026, 12, 5, 15, 0)
+    off = DateConfig(use_dateparser=False)
+    assert resolve("Can you send it on 5-Dec-2026?", REF, kind="request", config=off) is None

@@ -161,3 +161,13 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     store.open_db(path).execute(f"PRAGMA user_version = {len(store.MIGRATIONS) + 1}")
     with pytest.raises(Exception, match="newer mailflow"):
         store.open_db(path)
+
+
+def test_subject_fallback_window_holds_inside_one_batch(db) -> None:
+    store.store_batch(db, "work", [msg("1@x", subject="Invoice 7"),
+                                   msg("2@x", subject="Invoice 7", at=T0 + timedelta(days=200)),
+                                   msg("3@x", subject="Re: Invoice 7", at=T0 + timedelta(days=201))], OWN)
+    rows = {r["message_id"]: r["thread_id"] for r in store.messages(db)}
+    assert rows["1@x"] != rows["2@x"] and rows["2@x"] == rows["3@x"]
+    counts = sorted(t["message_count"] for t in store.thread_summaries(db))
+    assert counts == [1, 2]

@@ -322,3 +322,26 @@ def test_detect_jsonl_is_lazy_and_answers_every_line() -> None:
     assert json.loads(next(stream))["id"] == 1
     blank = [json.loads(line) for line in detect_jsonl(["", "  \n"])]
     assert [line["id"] for line in blank] == [None, None] and all("error" in line for line in blank)
+
+
+def test_naive_sent_at_is_taken_as_utc() -> None:
+    items = detect("I'll send it Friday.", datetime(2026, 11, 18, 10, 0)).items
+    assert items[0].due is not None and items[0].due.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    "text,kind,status,due",
+    [
+        ("Just checking in on the invoice I sent on 3 November.", "request", None, None),  # a past day is no due
+        ("Any update on the contract?", "request", None, None),
+        ("Will send the files first thing tomorrow.", "promise", None, at(11, 19, 9, 0)),  # subject dropped
+        ("Thanks! I'll have a look tonight and send you my notes tomorrow.", "promise", None, at(11, 18, 20, 0)),
+        ("Sorry, I can't make our 2pm call today - can we do tomorrow at 3pm?", "meeting", "moved", at(11, 19, 15, 0)),
+        ("I can't make the workshop on Friday.", "meeting", "cancelled", at(11, 20, 9, 0)),
+        ("Meeting confirmed for Tuesday, 24 November at 14:00 CET.", "meeting", "accepted", at(11, 24, 14, 0)),
+        ("Would Thursday 10am work for a kickoff call?", "meeting", "proposed", at(11, 19, 10, 0)),
+    ],
+)
+def test_follow_ups_and_meeting_changes(text: str, kind: str, status: str | None, due: datetime | None) -> None:
+    items = detect(text, SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [(kind, status, due)]
