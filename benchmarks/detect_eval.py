@@ -9,8 +9,15 @@ DATA_DIR defaults to ../shared/data beside the checkout. Three measurements:
    * request: Request_Action, Request_Data, Request_Action_Data (the sender asks
      the recipient for an action or for information);
    * meeting: Request_Meeting, Request_Meeting_Data, Amend_Meeting_Data, and
-     Deliver_Meeting_Data that carries a Meeting Date or Meeting Time argument and
-     does not report a past meeting (trigger or context says had/was/yesterday...);
+     Deliver_Meeting_Data that confirms a meeting rather than declining or reporting
+     one. The README maps the *positive confirmation* to a meeting, so a delivery
+     whose meta is Negative ("lunch will be impossible") or Unsure ("may be
+     calling") is not one. It must carry a Meeting Date or Meeting Time argument,
+     or be marked Positive ("I'll be there", "works for me": a confirmation of the
+     meeting under discussion); and it must not report a past meeting: the trigger,
+     the 30 characters before it and the date/time arguments hold no past marker
+     (had/was/yesterday/last..., or a past-tense contact verb such as called,
+     discussed, spoke, attended, missed, received a call);
    * promise: Deliver_Action_Data or Deliver_Data, not Negative, where the trigger and
      the 30 characters before it hold a first-person subject followed by a future or
      commitment marker ("I will", "we'll", "I'm going to", "let me" ...), and not a
@@ -62,8 +69,8 @@ _FIRST_PERSON_FUTURE = re.compile(
 _NOT_ACTION = re.compile(
     r"\b(?:will|'ll)\s+(?:be\s+(?:out|on\s+vacation|in|away|back|off|the\s+office|on\s+the\s+road|\w+ed)\b|"
     r"not\b|never\b|need\b|want\b)|\bwon't\b", re.IGNORECASE)
-_PAST_MEETING = re.compile(r"\b(?:had|was|were|yesterday|last|spoke|talked|met|got\s+off|thanks|thank)\b",
-                           re.IGNORECASE)
+_PAST_MEETING = re.compile(r"\b(?:had|was|were|yesterday|last|spoke|spoken|talked|met|got\s+off|thanks|thank|"
+                           r"called|discussed|attended|missed|received|visited)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -100,9 +107,12 @@ def gold_kinds(row: dict) -> set[str]:
             kinds.add("request")
         elif etype in ("Request_Meeting", "Request_Meeting_Data", "Amend_Meeting_Data"):
             kinds.add("meeting")
-        elif etype == "Deliver_Meeting_Data":
-            context = ev["trigger"] + " " + roles.get("Meeting Date", "") + " " + roles.get("Meeting Time", "")
-            if ("Meeting Date" in roles or "Meeting Time" in roles) and not _PAST_MEETING.search(context):
+        elif etype == "Deliver_Meeting_Data" and not meta.endswith(("Negative", "Unsure")):
+            at = text.find(ev["trigger"])
+            before = text[max(0, at - 30): at] if at >= 0 else ""
+            context = " ".join((before, ev["trigger"], roles.get("Meeting Date", ""), roles.get("Meeting Time", "")))
+            dated = "Meeting Date" in roles or "Meeting Time" in roles
+            if (dated or meta.endswith("Positive")) and not _PAST_MEETING.search(context):
                 kinds.add("meeting")
         elif etype in ("Deliver_Action_Data", "Deliver_Data") and not meta.endswith("Negative"):
             at = text.find(ev["trigger"])

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +282,124 @@ def status(state: State, as_json: bool) -> None:
             error = f"  error: {folder['last_error']}" if folder["last_error"] else ""
             click.echo(f"  {folder['name']}{role}: {folder['messages']:,} messages, "
                        f"synced {folder['synced_at'] or 'never'}{error}")
+
+
+# --- detect, redetect, items -----------------------------------------------------
+
+def _own_addresses(state: State) -> frozenset[str]:
+    # detect works without a config; with one, it knows which mail is the user's.
+    return state.config().own_addresses if state.config_path.exists() else frozenset()
+
+
+def _describe_item(item: Any) -> str:
+    due = f"due {item.due:%a %d %b %Y %H:%M %z}" if item.due else "no due date"
+    words = f' ("{item.due_text}")' if item.due_text else ""
+    status = f" [{item.status}]" if item.status else ""
+    return f"{item.kind:<8} owed by {item.owner:<9} {due}{words}{status}\n    {item.sentence}"
+
+
+@cli.command()
+@click.argument("source", required=False, default="-", metavar="[FILE|-]")
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.option("--text", "plain_text", is_flag=True, help="SOURCE is plain text, not an email message.")
+@click.option("--sent-at", metavar="ISO", help="With --text: when the text was sent, e.g. 2026-11-18T10:00:00+01:00.")
+@click.option("--direction", type=click.Choice(["outgoing", "incoming"]), default="outgoing", show_default=True,
+              help="With --text: whether the user sent the text.")
+@click.option("--jsonl", is_flag=True, help="Read JSON lines on stdin, write one result line per input line.")
+@click.pass_obj
+def detect(state: State, source: str, as_json: bool, plain_text: bool, sent_at: str | None, direction: str,
+           jsonl: bool) -> None:
+    """Show the promises, requests and meetings in one message.
+
+    \b
+    Examples:
+      mailflow detect message.eml
+      echo "I'll send the quote by Friday." | mailflow detect --text --sent-at 2026-11-18T10:00:00+01:00 -
+      mailflow detect --jsonl < lines.jsonl > items.jsonl
+    """
+    from .detect import Detection, detect as run_detect, detect_jsonl, item_to_json
+    from .ledger import detect_raw
+
+    if jsonl:
+        for line in detect_jsonl(click.open_file("-", "r", encoding="utf-8", errors="replace")):
+            click.echo(line)
+        return
+    stream = click.open_file(source, "rb")
+    try:
+        data = stream.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {source}: {exc.strerror}") from exc
+    if plain_text:
+        if not sent_at:
+            raise ConfigError("--text needs --sent-at, the moment the text was sent (ISO 8601 with offset)")
+        try:
+            moment = datetime.fromisoformat(sent_at)
+        except ValueError as exc:
+            raise ConfigError(f"--sent-at {sent_at!r} is not an ISO 8601 date and time") from exc
+        if moment.tzinfo is None:
+            raise ConfigError(f"--sent-at {sent_at!r} needs a UTC offset, e.g. +01:00")
+        detection: Detection = run_detect(data.decode("utf-8", "replace"), moment, direction)
+    else:
+        _msg, detection = detect_raw(data, _own_addresses(state))
+    if as_json:
+        _emit_json({"items": [item_to_json(i, with_status=True) for i in detection.items],
+                    "completions": [asdict(c) for c in detection.completions]})
+        return
+    if not detection.items and not detection.completions:
+        click.echo("nothing found")
+    for item in detection.items:
+        click.echo(_describe_item(item))
+    for completion in detection.completions:
+        click.echo(f"done     (evidence of delivered work)\n    {completion.sentence}")
+
+
+@cli.command()
+@click.pass_obj
+def redetect(state: State) -> None:
+    """Re-run the current detector over all stored mail.
+
+    Items you closed, dismissed or snoozed by hand keep that state.
+    Example: mailflow redetect
+    """
+    from .ledger import redetect as run_redetect
+
+    db = state.open_db()
+    try:
+        counts = run_redetect(db, state.config().own_addresses)
+    finally:
+        db.close()
+    click.echo(f"{counts['messages']:,} messages: {counts['added']} items added, {counts['updated']} updated, "
+               f"{counts['removed']} removed, {counts['kept']} kept because you set them by hand")
+
+
+@cli.command()
+@click.option("--mine", "side", flag_value="me", help="Only what you owe.")
+@click.option("--theirs", "side", flag_value="them", help="Only what your contacts owe you.")
+@click.option("--contact", metavar="ADDRESS", help="Only items with this contact.")
+@click.option("--all", "show_all", is_flag=True, help="Include closed items, not only open ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.pass_obj
+def items(state: State, side: str | None, contact: str | None, show_all: bool, as_json: bool) -> None:
+    """List the promises, requests and meetings found in your mail.
+
+    Example: mailflow items --theirs
+    """
+    db = state.open_db()
+    try:
+        rows = store.item_rows(db, debtor=side, contact=contact.lower() if contact else None,
+                               status=None if show_all else "open")
+    finally:
+        db.close()
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        click.echo("no items")
+    for row in rows:
+        who = {"me": "you owe", "them": "they owe", "both": "both owe"}[row["debtor"]]
+        due = row["due"][:16].replace("T", " ") if row["due"] else "no due date"
+        click.echo(f"#{row['id']:<5} {row['kind']:<8} {who:<9} {row['contact'] or '':<32} {due}"
+                   f"{'  [' + row['status'] + ']' if show_all else ''}\n       {row['sentence']}  ({row['subject']})")
 
 
 # --- demo ---------------------------------------------------------------------

@@ -203,6 +203,13 @@ _DIGIT = re.compile(r"\d")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+# The patterns worth running are worked out once per sentence from its words:
+# a word maps to the patterns it triggers; patterns with no trigger always run.
+_BY_WORD: dict[str, frozenset[str]] = {
+    word: frozenset(name for name, trigger in _TRIGGERS.items() if word in trigger) for word in _ANY_TRIGGER
+}
+
+
 @dataclass(frozen=True)
 class _Text:
     """A sentence prepared once: original, lowercased (same length), its words."""
@@ -211,17 +218,22 @@ class _Text:
     low: str
     words: frozenset[str]
     digit: bool
+    wanted: frozenset[str]  # the names of the patterns worth running on it
 
     @classmethod
     def of(cls, raw: str) -> _Text:
         low = raw.translate(_ASCII_LOWER)
-        return cls(raw, low, frozenset(_TOKEN.findall(low)), _DIGIT.search(raw) is not None)
+        words = frozenset(_TOKEN.findall(low))
+        digit = _DIGIT.search(raw) is not None
+        wanted = set(_UNTRIGGERED)
+        if digit:
+            wanted |= _NEEDS_DIGIT
+        for word in words & _ANY_TRIGGER:
+            wanted |= _BY_WORD[word]
+        return cls(raw, low, words, digit, frozenset(wanted))
 
     def wants(self, name: str) -> bool:
-        if name in _NEEDS_DIGIT:
-            return self.digit
-        trigger = _TRIGGERS.get(name)
-        return trigger is None or not trigger.isdisjoint(self.words)
+        return name in self.wanted
 
     def target(self, name: str) -> str:
         return self.raw if name in _ON_ORIGINAL else self.low
@@ -251,6 +263,9 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("half_past", _rx(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{_HOUR_WORDS})\b")),
     ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{_HOUR_WORDS})\s+o'?clock\b")),
 )
+# Patterns that need neither a digit nor a trigger word run on every sentence (set in _Text.of).
+_UNTRIGGERED = frozenset(name for name, _ in (*_DATE_PATTERNS, *_TIME_PATTERNS)
+                         if name not in _NEEDS_DIGIT and name not in _TRIGGERS)
 _PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|evening|tonight|"
                r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")
 # After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
@@ -583,7 +598,7 @@ def _find_anchors(t: _Text, ref: datetime, cfg: DateConfig, order: str) -> list[
     found: list[_Anchor] = []
     taken: list[tuple[int, int]] = []
     for name, rx in _DATE_PATTERNS:
-        if not t.wants(name):
+        if name not in t.wanted:
             continue
         for m in rx.finditer(t.target(name)):
             if any(m.start() < e and s < m.end() for s, e in taken):
@@ -662,7 +677,7 @@ def _find_times(t: _Text, cfg: DateConfig, taken: list[tuple[int, int]]) -> list
     found: list[_Time] = []
     spans = list(taken)
     for name, rx in _TIME_PATTERNS:
-        if not t.wants(name):
+        if name not in t.wanted:
             continue
         for m in rx.finditer(t.low):
             if any(m.start() < e and s < m.end() for s, e in spans):
@@ -671,7 +686,7 @@ def _find_times(t: _Text, cfg: DateConfig, taken: list[tuple[int, int]]) -> list
             if hit:
                 found.append(hit)
                 spans.append(m.span())
-    for m in (_PART_RE.finditer(t.low) if t.wants("part") else ()):
+    for m in (_PART_RE.finditer(t.low) if "part" in t.wanted else ()):
         if any(m.start() < e and s < m.end() for s, e in spans):
             continue
         part = " ".join(m["part"].lower().split())

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from .errors import OperationalError
 from .parse import normalize_subject
-from .records import Address, Message, RawMessage
+from .records import Address, Attachment, Findings, Message, NewItem, RawMessage
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,46 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT '{}'
     );
     CREATE INDEX events_kind ON events(kind, at);
+    """,
+    # 2: what each message commits someone to, and the evidence of work done.
+    """
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(name),
+        message INTEGER NOT NULL REFERENCES messages(id),
+        thread_id INTEGER REFERENCES threads(id),
+        fingerprint TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('promise', 'request', 'meeting')),
+        owner TEXT NOT NULL CHECK (owner IN ('sender', 'recipient', 'both')),
+        -- who must act, seen from the user: 'me', 'them' or 'both'
+        debtor TEXT NOT NULL CHECK (debtor IN ('me', 'them', 'both')),
+        contact TEXT,
+        sentence TEXT NOT NULL,
+        due TEXT,
+        due_utc TEXT,
+        due_text TEXT,
+        meeting_status TEXT,
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status IN ('open', 'done', 'cancelled', 'expired', 'snoozed')),
+        status_reason TEXT,
+        status_at TEXT,
+        snoozed_until TEXT,
+        set_by_user INTEGER NOT NULL DEFAULT 0,
+        detector_version TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (message, fingerprint)
+    );
+    CREATE INDEX items_open ON items(status, due_utc);
+    CREATE INDEX items_thread ON items(thread_id);
+    CREATE INDEX items_contact ON items(contact, status);
+    CREATE TABLE completions (
+        id INTEGER PRIMARY KEY,
+        message INTEGER NOT NULL REFERENCES messages(id),
+        sentence TEXT NOT NULL,
+        what TEXT,
+        detector_version TEXT NOT NULL
+    );
+    CREATE INDEX completions_message ON completions(message);
     """,
 )
 
@@ -295,19 +335,23 @@ class BatchResult:
 
 
 def store_batch(db: sqlite_utils.Database, account: str, batch: Sequence[tuple[RawMessage, Message]],
-                own_addresses: frozenset[str], *, folder_state: tuple[str, str | None, int | None, int] | None = None
-                ) -> BatchResult:
-    """Insert parsed messages, thread them, and save (folder, role, uidvalidity, last_uid) atomically."""
+                own_addresses: frozenset[str], *, findings: Sequence[Findings | None] | None = None,
+                folder_state: tuple[str, str | None, int | None, int] | None = None) -> BatchResult:
+    """Insert parsed messages with what detection found in them, thread them, and save
+    (folder, role, uidvalidity, last_uid), all in one transaction."""
     now = _utc(utcnow())
     row_ids: list[int | None] = []
     touched: set[int] = set()
     with transaction(db):
-        for raw, msg in batch:
+        for index, (raw, msg) in enumerate(batch):
             row_id = _insert_message(db, account, raw, msg, now, folder_state[2] if folder_state else None)
             row_ids.append(row_id)
             if row_id is not None:
                 _thread_message(db, account, row_id, msg, own_addresses, touched)
                 _update_contacts(db, msg, own_addresses)
+                found = findings[index] if findings else None
+                if found is not None:
+                    _insert_findings(db, account, row_id, found, now)
         _link_replies(db, account, [r for r in row_ids if r is not None])
         live = {r[0] for r in db.execute(
             f"SELECT id FROM threads WHERE id IN ({','.join('?' * len(touched))})", list(touched))}
@@ -424,6 +468,7 @@ def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: st
 
 def _merge_threads(db: sqlite_utils.Database, keep: int, gone: int) -> None:
     db.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    db.execute("UPDATE items SET thread_id = ? WHERE thread_id = ?", [keep, gone])
     db.execute("INSERT OR IGNORE INTO thread_contacts (thread_id, address) "
                "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
     db.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
@@ -486,6 +531,107 @@ def _link_replies(db: sqlite_utils.Database, account: str, new_ids: Sequence[int
                    julianday((SELECT date_utc FROM messages WHERE id = :parent))) * 86400) AS INTEGER)
            WHERE id = :child AND answers_id IS NULL AND id != :parent""",
         [{"child": child, "parent": parent} for child, parent in links])
+
+
+# --- items ----------------------------------------------------------------------
+
+_ITEM_DETECTED = ("kind", "owner", "debtor", "contact", "sentence", "due", "due_utc", "due_text", "meeting_status",
+                  "detector_version")
+
+
+def _item_values(item: NewItem, version: str) -> dict[str, Any]:
+    return {"kind": item.kind, "owner": item.owner, "debtor": item.debtor, "contact": item.contact,
+            "sentence": item.sentence, "due": _iso(item.due), "due_utc": _utc(item.due), "due_text": item.due_text,
+            "meeting_status": item.meeting_status, "detector_version": version}
+
+
+def _insert_findings(db: sqlite_utils.Database, account: str, message: int, found: Findings, now: str) -> None:
+    columns = ("account", "message", "thread_id", "fingerprint", *_ITEM_DETECTED, "created_at")
+    rows = [{"account": account, "message": message, "fingerprint": item.fingerprint, "created_at": now,
+             **_item_values(item, found.detector_version)} for item in found.items]
+    if rows:
+        db.conn.executemany(
+            f"""INSERT INTO items ({", ".join(columns)})
+                VALUES (:account, :message, (SELECT thread_id FROM messages WHERE id = :message),
+                        {", ".join(":" + c for c in columns[3:])})
+                ON CONFLICT (message, fingerprint) DO NOTHING""", rows)
+    if found.completions:
+        db.conn.executemany(
+            "INSERT INTO completions (message, sentence, what, detector_version) VALUES (?, ?, ?, ?)",
+            [(message, sentence, what, found.detector_version) for sentence, what in found.completions])
+
+
+def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Findings | None]]) -> dict[str, int]:
+    """Store a newer detector's findings for messages, keeping what the user set by hand.
+
+    An item found again keeps its id, status and snooze; its detected fields are
+    updated. An item no longer found is deleted unless the user acted on it.
+    """
+    counts = {"added": 0, "updated": 0, "removed": 0, "kept": 0}
+    now = _utc(utcnow())
+    with transaction(db):
+        for message, found in results:
+            existing = {r[0]: (r[1], r[2]) for r in db.execute(
+                "SELECT fingerprint, id, set_by_user FROM items WHERE message = ?", [message])}
+            account = db.execute("SELECT account FROM messages WHERE id = ?", [message]).fetchone()[0]
+            fresh = {item.fingerprint: item for item in (found.items if found else ())}
+            for key, (item_id, by_user) in existing.items():
+                if key in fresh:
+                    values = _item_values(fresh[key], found.detector_version)
+                    db.execute(f"UPDATE items SET {', '.join(f'{c} = :{c}' for c in _ITEM_DETECTED)} WHERE id = :id",
+                               {**values, "id": item_id})
+                    counts["updated"] += 1
+                elif by_user:
+                    counts["kept"] += 1
+                else:
+                    db.execute("DELETE FROM items WHERE id = ?", [item_id])
+                    counts["removed"] += 1
+            db.execute("DELETE FROM completions WHERE message = ?", [message])
+            if found:
+                new = Findings(tuple(i for k, i in fresh.items() if k not in existing), found.completions,
+                               found.detector_version)
+                _insert_findings(db, account, message, new, now)
+                counts["added"] += len(new.items)
+    return counts
+
+
+def item_rows(db: sqlite_utils.Database, *, debtor: str | None = None, contact: str | None = None,
+              status: str | None = None) -> list[dict[str, Any]]:
+    """Items with their message's subject, date and sender, oldest due first."""
+    clauses, params = [], []
+    for column, value in (("i.debtor", debtor), ("i.contact", contact), ("i.status", status)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return list(db.query(
+        f"""SELECT i.id, i.kind, i.owner, i.debtor, i.contact, i.sentence, i.due, i.due_text, i.meeting_status,
+                   i.status, i.detector_version, i.thread_id, m.subject, m.date AS message_date, m.direction
+            FROM items i JOIN messages m ON m.id = i.message {where}
+            ORDER BY i.due_utc IS NULL, i.due_utc, m.date_utc, i.id""", params))
+
+
+def stored_messages(db: sqlite_utils.Database, after_id: int = 0, limit: int = 500) -> list[tuple[int, Message]]:
+    """A page of stored messages as records, by row id."""
+    rows = db.query("SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?", [after_id, limit])
+    return [(row["id"], _message_from_row(row)) for row in rows]
+
+
+def _message_from_row(row: dict[str, Any]) -> Message:
+    def addresses(value: str) -> tuple[Address, ...]:
+        return tuple(Address(a["name"], a["email"]) for a in json.loads(value))
+
+    return Message(
+        message_id=row["message_id"], in_reply_to=row["in_reply_to"], references=tuple(json.loads(row["refs"])),
+        from_addr=Address(row["from_name"] or "", row["from_addr"]) if row["from_addr"] else None,
+        to=addresses(row["to_addrs"]), cc=addresses(row["cc_addrs"]), reply_to=addresses(row["reply_to"]),
+        date=datetime.fromisoformat(row["date"]) if row["date"] else None, subject=row["subject"],
+        direction=row["direction"], automated=tuple(json.loads(row["automated"])), list_id=row["list_id"],
+        new_text=row["new_text"],
+        attachments=tuple(Attachment(a["filename"], a["content_type"], a["size"])
+                          for a in json.loads(row["attachments"])),
+        calendar=row["calendar"], content_hash=row["dedup_key"], size=row["size"],
+        errors=tuple(row["error"].split("; ")) if row["error"] else ())
 
 
 def message_count(db: sqlite_utils.Database, account: str | None = None) -> int:

@@ -37,6 +37,7 @@ class DemoReport:
     imported: SyncReport
     threads: list[dict]
     response_times: list[ResponseTimes]
+    items: list[dict]
 
 
 def run_demo(database: Path) -> DemoReport:
@@ -46,7 +47,8 @@ def run_demo(database: Path) -> DemoReport:
     try:
         store.ensure_account(db, "sample", now=datetime(2026, 10, 1, tzinfo=ZoneInfo("UTC")))
         imported = import_path(db, config, sample_path(), account="sample")
-        return DemoReport(DEMO_NOW, database, imported, store.thread_summaries(db), response_times(db))
+        return DemoReport(DEMO_NOW, database, imported, store.thread_summaries(db), response_times(db),
+                          store.item_rows(db))
     finally:
         db.close()
 
@@ -64,4 +66,19 @@ def render(report: DemoReport) -> str:
     lines += ["", "Response times (median)", f"  {'contact':<34} {'they answer':>12} {'Maya answers':>13}"]
     for rt in report.response_times:
         lines.append(f"  {rt.contact:<34} {format_duration(rt.their_median):>12} {format_duration(rt.my_median):>13}")
+    sections = (("Promises and requests Maya owes", "me", ("promise", "request")),
+                ("Promises and requests her clients owe", "them", ("promise", "request")),
+                ("Meetings", None, ("meeting",)))
+    for title, side, kinds in sections:
+        chosen = [i for i in report.items if i["kind"] in kinds and (side is None or i["debtor"] in (side, "both"))]
+        lines += ["", f"{title} ({len(chosen)})"]
+        for item in chosen:
+            due = _when(item["due"]) if item["due"] else "no date"
+            status = f" [{item['meeting_status']}]" if item["meeting_status"] else ""
+            lines.append(f"  {due:<17} {item['kind']:<8} {item['contact'] or '':<32}{status}")
+            lines.append(f"      \"{item['sentence'][:110]}\"")
     return "\n".join(lines)
+
+
+def _when(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%a %d %b %H:%M")

@@ -1,14 +1,90 @@
-"""The ledger's measurements: how fast each side answers, per contact."""
+"""The ledger: who owes what, and how fast each side answers.
+
+Detection speaks of a message's sender and recipients; the ledger speaks of the
+user ("me") and their contacts ("them"). These functions translate, and measure.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import sqlite_utils
 
 from . import db as store
+from .detect import DETECTOR_VERSION, Detection, detect
+from .parse import parse, split_raw
+from .records import Findings, Message, NewItem
+
+
+def debtor(owner: str, direction: str) -> str:
+    """Who must act, from the user's side: the sender of an outgoing message is the user."""
+    if owner == "both":
+        return "both"
+    sender_is_me = direction == "outgoing"
+    return "me" if (owner == "sender") == sender_is_me else "them"
+
+
+def counterpart(msg: Message, own: frozenset[str]) -> str | None:
+    """The contact a message is with: its sender, or for the user's own mail its first recipient."""
+    if msg.direction == "incoming":
+        return msg.from_addr.email if msg.from_addr else None
+    for address in (*msg.to, *msg.cc):
+        if address.email and address.email not in own:
+            return address.email
+    return None
+
+
+def fingerprint(kind: str, sentence: str) -> str:
+    normalized = " ".join(sentence.casefold().split())
+    return hashlib.sha1(f"{kind}\0{normalized}".encode()).hexdigest()[:16]
+
+
+def findings(msg: Message, detection: Detection, own: frozenset[str]) -> Findings:
+    contact = counterpart(msg, own)
+    items = tuple(
+        NewItem(fingerprint=fingerprint(item.kind, item.sentence), kind=item.kind, owner=item.owner,
+                debtor=debtor(item.owner, msg.direction), contact=contact, sentence=item.sentence,
+                due=item.due, due_text=item.due_text, meeting_status=item.status)
+        for item in detection.items)
+    completions = tuple((c.sentence, c.what) for c in detection.completions)
+    return Findings(items, completions, DETECTOR_VERSION)
+
+
+def detect_raw(data: bytes, own: frozenset[str]) -> tuple[Message, Detection]:
+    """Parse one message's bytes and detect its items (for `mailflow detect FILE.eml`)."""
+    msg = parse(split_raw(data), own)
+    detection = detect(msg.new_text, msg.date or datetime.now(timezone.utc), msg.direction,
+                       calendar=msg.calendar, has_attachments=bool(msg.attachments))
+    return msg, detection
+
+
+def examine(msg: Message, own: frozenset[str], received: datetime | None = None) -> Findings | None:
+    """Detect the items in a message, or None for automated mail, which promises nothing."""
+    if msg.automated:
+        return None
+    sent_at = msg.date or received or datetime.now(timezone.utc)
+    detection = detect(msg.new_text, sent_at, msg.direction, calendar=msg.calendar,
+                       has_attachments=bool(msg.attachments))
+    return findings(msg, detection, own)
+
+
+def redetect(db: sqlite_utils.Database, own: frozenset[str], *, page: int = 500) -> dict[str, int]:
+    """Run the current detector over every stored message, keeping what the user set by hand."""
+    totals = {"messages": 0, "added": 0, "updated": 0, "removed": 0, "kept": 0}
+    after = 0
+    while True:
+        stored = store.stored_messages(db, after, page)
+        if not stored:
+            return totals
+        counts = store.replace_findings(db, [(row_id, examine(msg, own)) for row_id, msg in stored])
+        for key, value in counts.items():
+            totals[key] += value
+        totals["messages"] += len(stored)
+        after = stored[-1][0]
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,27 @@ class RawMessage:
     parts: tuple[TextPart, ...]
     attachments: tuple[Attachment, ...]
     error: str | None = None  # what the source could not fetch or understand
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A detected item, placed in the ledger's terms, ready to be stored."""
+
+    fingerprint: str  # stable per (kind, sentence), so re-detection keeps the user's state
+    kind: str  # promise | request | meeting
+    owner: str  # sender | recipient | both, relative to the message
+    debtor: str  # me | them | both, relative to the user
+    contact: str | None  # the other side's address
+    sentence: str
+    due: datetime | None
+    due_text: str | None
+    meeting_status: str | None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What detection found in one message."""
+
+    items: tuple[NewItem, ...]
+    completions: tuple[tuple[str, str | None], ...]  # (sentence, what was delivered)
+    detector_version: str

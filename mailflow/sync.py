@@ -23,7 +23,8 @@ from .errors import AuthError, ConfigError, ImapError, MailflowError
 from .imap import BATCH_SIZE, TRANSIENT, ImapSession, describe_error
 from .local import iter_messages
 from .parse import parse
-from .records import Message, RawMessage
+from .ledger import examine
+from .records import Findings, Message, RawMessage
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,16 @@ class SyncReport:
         return text
 
 
-def _parse_all(raws: Iterable[RawMessage], own: frozenset[str]) -> list[tuple[RawMessage, Message]]:
-    return [(raw, parse(raw, own)) for raw in raws]
+@dataclass(frozen=True)
+class _Prepared:
+    messages: list[tuple[RawMessage, Message]]
+    findings: list[Findings | None]
+
+
+def _prepare(raws: Iterable[RawMessage], own: frozenset[str]) -> _Prepared:
+    """Parse each message and detect what it commits anyone to."""
+    messages = [(raw, parse(raw, own)) for raw in raws]
+    return _Prepared(messages, [examine(msg, own) for _raw, msg in messages])
 
 
 def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = None, full: bool = False,
@@ -205,15 +214,15 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
     if progress:
         progress(label, 0, len(uids))
     chunks = [uids[start:start + BATCH_SIZE] for start in range(0, len(uids), BATCH_SIZE)]
-    fetched = ((chunk, _parse_all(session.fetch_batch(folder, chunk), own)) for chunk in chunks)
     done = 0
     try:
-        for chunk, parsed in fetched:
-            stored = store.store_batch(db, account.name, parsed, own,
+        for chunk in chunks:
+            prepared = _prepare(session.fetch_batch(folder, chunk), own)
+            stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
                                        folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
             new += len(stored.inserted)
             duplicates += stored.duplicates
-            broken += sum(1 for raw, msg in parsed if raw.error or msg.errors)
+            broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
             done += len(chunk)
             if progress:
                 progress(label, done, len(uids))
@@ -238,9 +247,9 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
     done = 0
 
     def flush() -> None:
-        parsed = _parse_all(batch, own)
-        stored = store.store_batch(db, account, parsed, own)
-        for (raw, msg), row_id in zip(parsed, stored.row_ids):
+        prepared = _prepare(batch, own)
+        stored = store.store_batch(db, account, prepared.messages, own, findings=prepared.findings)
+        for (raw, msg), row_id in zip(prepared.messages, stored.row_ids):
             tally = counts.setdefault(raw.folder, [0, 0, 0])
             tally[0 if row_id is not None else 1] += 1
             tally[2] += bool(raw.error or msg.errors)

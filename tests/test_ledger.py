@@ -1,0 +1,76 @@
+"""The ledger's translation from a message's sender/recipient to the user's me/them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mailflow import db as store
+from mailflow.ledger import counterpart, debtor, examine, fingerprint, redetect, response_times
+from mailflow.records import Address, Message, RawMessage
+
+ME = "maya@lindqvist.studio"
+OWN = frozenset({ME})
+T0 = datetime(2026, 11, 18, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def message(text: str, *, outgoing: bool, automated: tuple[str, ...] = (), mid: str = "m@x") -> Message:
+    me, client = Address("Maya", ME), Address("Jonas", "jonas@brightline.example")
+    return Message(message_id=mid, in_reply_to=None, references=(), from_addr=me if outgoing else client,
+                   to=(Address("", ME), client) if outgoing else (me,), cc=(), reply_to=(), date=T0,
+                   subject="Quote", direction="outgoing" if outgoing else "incoming", automated=automated,
+                   list_id=None, new_text=text, attachments=(), calendar=None, content_hash=mid, size=10)
+
+
+@pytest.mark.parametrize("owner, direction, expected", [
+    ("sender", "outgoing", "me"), ("recipient", "outgoing", "them"),
+    ("sender", "incoming", "them"), ("recipient", "incoming", "me"),
+    ("both", "incoming", "both"), ("both", "outgoing", "both"),
+])
+def test_debtor_is_seen_from_the_user(owner: str, direction: str, expected: str) -> None:
+    assert debtor(owner, direction) == expected
+
+
+def test_counterpart_skips_the_users_own_addresses() -> None:
+    assert counterpart(message("x", outgoing=True), OWN) == "jonas@brightline.example"
+    assert counterpart(message("x", outgoing=False), OWN) == "jonas@brightline.example"
+
+
+def test_fingerprint_ignores_case_and_spacing_but_not_kind() -> None:
+    assert fingerprint("promise", "I'll send it  Friday.") == fingerprint("promise", "i'll send it friday.")
+    assert fingerprint("promise", "x") != fingerprint("request", "x")
+
+
+def test_examine_places_items_in_the_ledger_and_ignores_automated_mail() -> None:
+    found = examine(message("I'll send the revised quote by Thursday.", outgoing=True), OWN)
+    [item] = found.items
+    assert (item.kind, item.owner, item.debtor, item.contact) == ("promise", "sender", "me",
+                                                                  "jonas@brightline.example")
+    assert item.due == datetime(2026, 11, 19, 17, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert examine(message("I'll send the quote by Thursday.", outgoing=False, automated=("list-id",)), OWN) is None
+
+
+def test_redetect_keeps_what_the_user_set_by_hand() -> None:
+    db = store.open_db(":memory:")
+    store.ensure_account(db, "work")
+    texts = ["I'll send the revised quote by Thursday.", "Could you send me the logo files by Monday?"]
+    batch = [(RawMessage("INBOX", None, (), 10, b"", (), ()), message(t, outgoing=False, mid=f"{i}@x"))
+             for i, t in enumerate(texts)]
+    store.store_batch(db, "work", batch, OWN, findings=[examine(m, OWN) for _r, m in batch])
+    rows = store.item_rows(db)
+    assert [(r["kind"], r["debtor"]) for r in rows] == [("promise", "them"), ("request", "me")]
+    # The user dismissed the promise; then the stored text changes so it is no longer detected.
+    promise_id = next(r["id"] for r in rows if r["kind"] == "promise")
+    db.execute("UPDATE items SET status = 'cancelled', set_by_user = 1 WHERE id = ?", [promise_id])
+    db.execute("UPDATE messages SET new_text = 'Thanks!' WHERE message_id = '0@x'")
+    db.execute("UPDATE messages SET new_text = 'Nothing to see.' WHERE message_id = '1@x'")
+    counts = redetect(db, OWN)
+    assert counts == {"messages": 2, "added": 0, "updated": 0, "removed": 1, "kept": 1}
+    [kept] = store.item_rows(db, status=None)
+    assert (kept["id"], kept["status"]) == (promise_id, "cancelled")
+    # Detected again: the same row, with the user's status, not a duplicate.
+    db.execute("UPDATE messages SET new_text = ? WHERE message_id = '0@x'", [texts[0]])
+    assert redetect(db, OWN)["updated"] == 1
+    assert [(r["id"], r["status"]) for r in store.item_rows(db, status=None)] == [(promise_id, "cancelled")]
+    assert response_times(db) == []
