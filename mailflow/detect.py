@@ -25,7 +25,7 @@ from mailflow.dates import DateConfig, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.1"
+DETECTOR_VERSION = "2026.11.2"
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -98,7 +98,7 @@ _CUE_WORDS = frozenset(
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
-    "see you'll".split()
+    "see you'll invited invite invitation sit availability good fine".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
 _IMPERATIVE_WORDS = frozenset(
@@ -112,17 +112,19 @@ _MEETING_WORDS = frozenset(
     "meeting meetings meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar "
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
-    "seminar briefing tee".split()
+    "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
+    "when".split()
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
-_MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open".split())
+_MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
+                                 "plan make good fine forward".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
 _BOILERPLATE_WORDS = frozenset(
     "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
     "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
-    "sender disclaimer virus longer anything help".split()
+    "sender disclaimer virus longer anything help yahoo".split()
 )
 
 
@@ -138,7 +140,9 @@ _BOILERPLATE = _rx(
     r"this\s+(?:e-?mail|message)\s+(?:is|was|and|may|contains)|consider\s+the\s+environment|sent\s+from\s+my|"
     r"unsubscribe|opt[\s-]out|no\s+longer\s+wish|manage\s+(?:your\s+)?(?:preferences|subscription)|click\s+here|"
     r"view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+reply|"
-    r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more))"
+    r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more)|"
+    r"let\s+(?:me|us)\s+know\s+if\s+(?:anyone|anybody|you)\s+(?:has|have)\s+any\s+(?:other\s+|further\s+)?"
+    r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo)"
 )
 
 # --- completions ----------------------------------------------------------------
@@ -217,7 +221,8 @@ _MEET_PAST = _rx(
     r"minutes\s+from|as\s+part\s+of|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
     r"our)|"
-    r"(?:yesterday|last\s+(?:week|night|time))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
+    r"(?:yesterday|last\s+(?:week|night|time|month|[a-z]+day))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
+    r"(?:from|since)\s+(?:our|the|this\s+morning'?s|today'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|"
     r"got\s+off\s+the\s+phone|"
     r"no\s+need|(?:don'?t|do\s+not|doesn'?t)\s+need)\b"
 )
@@ -255,7 +260,7 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b|any\s+(?:update|news)\s+on\b")),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
-        r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
+        r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
         r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
 )
 
@@ -499,12 +504,14 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     noun = wish or _MEETING_NOUN.search(low)
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None
     call_me = _CALL_ME.search(low)
-    if not noun and not call_me and not (
+    invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low))
+    if not noun and not call_me and not invite and not (
             (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)) and dayish):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)):
         return None  # "call me with any questions", "call me at 555-0100" offer help
-    if noun and _MEETING_AS_CONTEXT.search(low) and not _MEET_CHANGE.search(low):
+    if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or (
+            _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
         return None
     if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
         return None
@@ -516,9 +523,9 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
         return "meeting", "both", "moved", 0
     if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low) or _PAST_PLAN.search(low):
         return None
-    if _MEET_ACCEPT.search(low):
+    if _MEET_ACCEPT.search(low) or (dayish and _DAY_IS_GOOD.search(low)):
         return "meeting", "both", "accepted", 0
-    if wish or call_me or dayish or _MEET_PROPOSE.search(low):
+    if wish or call_me or invite or dayish or _MEET_PROPOSE.search(low):
         return "meeting", "both", "proposed", 0
     return None
 
@@ -530,7 +537,8 @@ _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+
 _AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
 # Asking for a phone call or a talk proposes one, even without a day.
 _CALL_ME = _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
-               r"\b(?:need|should|have)\s+to\s+(?:talk|meet|speak)\b")
+               r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
+               r"(?:talk|meet|speak)\b")
 _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")
@@ -547,8 +555,34 @@ _DAY_WORDS = frozenset(
     "august september october november december".split()
 )
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
-_HEDGE_MEETING = _rx(r"\b(?:if\s+you\s+(?:ever\s+)?(?:want|need|would\s+like)\s+to\s+(?:talk|meet|chat)|"
+_HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
+                     r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet)\b")
+
+
+# Asking when the reader can meet, or inviting them: a meeting even without a day.
+_INVITE = _rx(
+    r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
+    r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
+    r"suits)|\byour\s+availability\b|\bsit\s+down\s+(?:with|and|on|to|together|next|this|tomorrow)\b|"
+    r"\b(?:are|is|you're|you\s+are)\s+(?:cordially\s+|all\s+)?invited\s+to\b|"
+    r"\bplan\s+(?:to\s+(?:attend|join|be\s+there)|on\s+(?:attending|joining|being\s+there))\b"
+)
+# Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
+# "Tuesday is good for me", "we look forward to discussing this on Monday".
+_DAY_MEETING = _rx(
+    r"\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+    r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
+    r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for))\b"
+)
+_DAY_IS_GOOD = _rx(r"\b(?:today|tomorrow|tonight|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+(?:is|works|would\s+be)\s+"
+                   r"(?:good|fine|great|perfect|better|ok|okay|for\s+(?:me|us))\b")
+# Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
+_MEETING_FOR = _rx(
+    r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|ahead\s+of)\s+(?:the|our|your|this|that|a|tomorrow'?s|"
+    r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b"
+)
+_OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")
 
 
 # A question written without its question mark: "Are the units MMBtu or cubic feet."
@@ -582,7 +616,8 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
 _CONDITIONAL_SUPPORT = _rx(
-    r"^if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|want|are\s+(?:not|unable|having))|"
+    r"^(?:(?:however|but|and|also|so),?\s+)?if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|"
+    r"want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
     r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|"
     r"us))\s+if\s+(?:you\s+(?:have|need|"
@@ -591,7 +626,9 @@ _CONDITIONAL_SUPPORT = _rx(
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
     r"there\s+(?:is|are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
-    r"^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b"
+    r"^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
+    r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
+    r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks))\b"
 )
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,17 +29,29 @@ def _ensure_dovecot() -> None:
 
 
 @pytest.fixture(scope="session")
-def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> CertFiles:
-    """One self-signed certificate (127.0.0.1, localhost) for every server of the session."""
-    return make_cert(tmp_path_factory.mktemp("tls"))
+def server_root() -> Iterator[Path]:
+    """A private folder for the session's servers.
+
+    Not under pytest's basetemp: pytest deletes all but the newest three of
+    those when another run starts, which would pull the maildirs and passwd
+    files from under a Dovecot still serving this run.
+    """
+    root = Path(tempfile.mkdtemp(prefix="mailflow-test-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def dovecot(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tls_cert: CertFiles
-) -> Dovecot:
+def tls_cert(server_root: Path) -> CertFiles:
+    """One self-signed certificate (127.0.0.1, localhost) for every server of the session."""
+    (server_root / "tls").mkdir()
+    return make_cert(server_root / "tls")
+
+
+@pytest.fixture(scope="session")
+def dovecot(request: pytest.FixtureRequest, server_root: Path, tls_cert: CertFiles) -> Dovecot:
     _ensure_dovecot()
-    server = Dovecot(tmp_path_factory.mktemp("dovecot"), cert=tls_cert)
+    server = Dovecot(server_root / "dovecot", cert=tls_cert)
     # Registered before start(): a start that fails half-way still cleans up.
     request.addfinalizer(server.stop)
     server.start()

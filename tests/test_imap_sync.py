@@ -266,3 +266,19 @@ def test_cli_wrong_password_is_one_line_and_exit_3(dovecot, mailbox, tmp_path: P
     errors = [line for line in result.stderr.splitlines() if line.startswith("mailflow: error:")]
     assert len(errors) == 1 and "login" in errors[0]
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_check_logs_in_to_imap_and_smtp_over_starttls(dovecot, mailbox, env_password, smtp_server,
+                                                      tmp_path: Path) -> None:
+    from mailflow.service import check
+
+    smtp_server.require_auth(mailbox.username, mailbox.password)
+    settings = dict(smtp_host=smtp_server.host, smtp_port=smtp_server.port, smtp_security="starttls",
+                    ca_file=dovecot.ca_file)
+    results = check(config_for(mailbox, tmp_path, **settings))
+    assert [(r.what, r.ok) for r in results] == [("config", True), ("imap login", True), ("sent folder", True),
+                                                 ("drafts folder", True), ("smtp login", True)]
+    assert results[2].detail == "Sent" and results[3].detail == "Drafts"
+    smtp_server.require_auth(mailbox.username, "another-password")
+    failed = check(config_for(mailbox, tmp_path, **settings))[-1]
+    assert not failed.ok and "SMTP login" in failed.detail and mailbox.password not in failed.detail
