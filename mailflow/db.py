@@ -595,18 +595,104 @@ def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Fin
     return counts
 
 
+# Each rule: (status, reason, SQL selecting (item id, moment) for open items it closes).
+# `i` is the item, `m` its message; later mail is `n`. A person's mail only:
+# an auto-reply closes nothing.
+_LATER = "n.date_utc > m.date_utc AND n.automated = '[]'"
+_CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
+    ("done", "they replied", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.account = m.account AND n.direction = 'incoming' AND {_LATER}
+            AND (n.thread_id = m.thread_id OR n.from_addr = i.contact)
+        WHERE i.kind = 'request' AND i.debtor = 'them' GROUP BY i.id"""),
+    ("done", "you replied", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND n.direction = 'outgoing' AND {_LATER}
+        WHERE i.kind = 'request' AND i.debtor = 'me' GROUP BY i.id"""),
+    ("done", "delivered", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
+            AND n.direction = CASE i.debtor WHEN 'me' THEN 'outgoing' ELSE 'incoming' END
+            AND (n.attachments != '[]' OR EXISTS (SELECT 1 FROM completions c WHERE c.message = n.id))
+        WHERE i.kind = 'promise' AND i.debtor IN ('me', 'them') GROUP BY i.id"""),
+    ("done", "answered", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
+        WHERE i.kind != 'meeting' AND i.debtor = 'both' GROUP BY i.id"""),
+    ("cancelled", "cancelled", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
+        JOIN items j ON j.message = n.id AND j.kind = 'meeting' AND j.meeting_status = 'cancelled'
+        WHERE i.kind = 'meeting' GROUP BY i.id"""),
+    ("cancelled", "moved", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
+        JOIN items j ON j.message = n.id AND j.kind = 'meeting' AND j.meeting_status IN ('moved', 'proposed')
+            AND j.due_utc IS NOT NULL AND j.due_utc != COALESCE(i.due_utc, '')
+        WHERE i.kind = 'meeting' GROUP BY i.id"""),
+    # A meeting an hour past its start has taken place, unless a rule above got there first.
+    ("done", "took place", """
+        SELECT i.id, strftime('%Y-%m-%dT%H:%M:%SZ', i.due_utc, '+1 hour') FROM items i
+        WHERE i.kind = 'meeting' AND i.due_utc IS NOT NULL
+          AND strftime('%Y-%m-%dT%H:%M:%SZ', i.due_utc, '+1 hour') <= :now"""),
+    # Old items nobody closed stop cluttering the digest.
+    ("expired", "no news for 60 days", """
+        SELECT i.id, :now FROM items i JOIN messages m ON m.id = i.message
+        WHERE COALESCE(i.due_utc, m.date_utc) <= strftime('%Y-%m-%dT%H:%M:%SZ', :now, '-60 days')"""),
+)
+
+
+def close_items_from_mail(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+    """Close open items that later mail (or the clock) shows to be settled; wake snoozed ones.
+
+    Items the user set by hand are left alone. A closing moment in the future
+    (mail dated ahead of `now`, as when previewing) does not count yet.
+    """
+    now_utc = _utc(now)
+    counts: dict[str, int] = {}
+    with transaction(db):
+        woken = db.execute("""UPDATE items SET status = 'open', snoozed_until = NULL, status_reason = NULL,
+                                  status_at = :now
+                              WHERE status = 'snoozed' AND snoozed_until <= :now""", {"now": now_utc}).rowcount
+        if woken:
+            counts["woken"] = woken
+        for status, reason, query in _CLOSING_RULES:
+            rows = db.execute(query, {"now": now_utc}).fetchall()
+            closing = [(status, reason, at, item_id) for item_id, at in rows if at is not None and at <= now_utc]
+            changed = db.conn.executemany(
+                """UPDATE items SET status = ?, status_reason = ?, status_at = ?
+                   WHERE id = ? AND status = 'open' AND set_by_user = 0""", closing).rowcount
+            if changed:
+                counts[reason] = counts.get(reason, 0) + changed
+    return counts
+
+
+def set_item_status(db: sqlite_utils.Database, item_id: int, status: str, *, reason: str,
+                    now: datetime, snoozed_until: datetime | None = None) -> dict[str, Any] | None:
+    """The user's own decision about an item; automatic closing never overrides it."""
+    with transaction(db):
+        changed = db.execute(
+            """UPDATE items SET status = ?, status_reason = ?, status_at = ?, snoozed_until = ?, set_by_user = 1
+               WHERE id = ?""", [status, reason, _utc(now), _utc(snoozed_until), item_id]).rowcount
+    if not changed:
+        return None
+    return next(iter(item_rows(db, item_id=item_id)), None)
+
+
 def item_rows(db: sqlite_utils.Database, *, debtor: str | None = None, contact: str | None = None,
-              status: str | None = None) -> list[dict[str, Any]]:
+              status: str | None = None, item_id: int | None = None) -> list[dict[str, Any]]:
     """Items with their message's subject, date and sender, oldest due first."""
     clauses, params = [], []
-    for column, value in (("i.debtor", debtor), ("i.contact", contact), ("i.status", status)):
+    for column, value in (("i.debtor", debtor), ("i.contact", contact), ("i.status", status), ("i.id", item_id)):
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     return list(db.query(
         f"""SELECT i.id, i.kind, i.owner, i.debtor, i.contact, i.sentence, i.due, i.due_text, i.meeting_status,
-                   i.status, i.detector_version, i.thread_id, m.subject, m.date AS message_date, m.direction
+                   i.due_utc, i.status, i.status_reason, i.status_at, i.snoozed_until, i.set_by_user,
+                   i.detector_version, i.thread_id, m.subject, m.date AS message_date, m.date_utc AS message_utc,
+                   m.direction
             FROM items i JOIN messages m ON m.id = i.message {where}
             ORDER BY i.due_utc IS NULL, i.due_utc, m.date_utc, i.id""", params))
 

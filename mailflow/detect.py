@@ -511,7 +511,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or (
-            _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
+            not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
         return None
     if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
         return None

@@ -345,3 +345,57 @@ def test_naive_sent_at_is_taken_as_utc() -> None:
 def test_follow_ups_and_meeting_changes(text: str, kind: str, status: str | None, due: datetime | None) -> None:
     items = detect(text, SENT_AT).items
     assert [(i.kind, i.status, i.due) for i in items] == [(kind, status, due)]
+
+
+# 2026.11.2 rules: invitations, availability questions and day confirmations are
+# meetings; a meeting named only as the occasion or source of other work is not;
+# support offers, closing formulas and footers ask nothing.
+@pytest.mark.parametrize(
+    "text,status,due",
+    [
+        ("Let's sit down on Thursday morning and go over the budget.", "proposed", at(11, 19, 9, 0)),
+        ("We look forward to discussing the mock-ups with you on Monday at 2pm.", "proposed", at(11, 23, 14, 0)),
+        ("Please plan to attend the design review on Friday.", "proposed", at(11, 20, 9, 0)),
+        ("You are invited to our studio open day on 12 December.", "proposed", at(12, 12, 9, 0)),
+        ("Which day works best for you?", "proposed", None),
+        ("Can you make it on Friday?", "proposed", at(11, 20, 9, 0)),
+        ("Let's plan on 10:00 then.", "proposed", at(11, 19, 10, 0)),
+        ("Tuesday is good for me.", "accepted", at(11, 24, 9, 0)),
+        ("We need to talk about the retainer.", "proposed", None),
+    ],
+)
+def test_invitations_and_availability_are_meetings(text: str, status: str, due: datetime | None) -> None:
+    items = detect(text, SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [("meeting", status, due)]
+
+
+@pytest.mark.parametrize(
+    "text,kinds",
+    [
+        ("Here are the action items from our meeting this morning.", []),
+        ("The print files were fixed at our sync last Tuesday.", []),
+        ("If you'd like to discuss the quote further, let me know.", ["request"]),
+        ("Please send me the slides for the board meeting on Thursday.", ["request"]),
+        ("The caterer needs the head count for a meeting tomorrow at noon.", []),
+        ("The colours looked good on Monday.", []),
+        ("Attached please find the revised schedule.", []),
+        ("Any questions please give me a call.", []),
+        ("However, if you run into problems with the upload please contact me.", []),
+        ("But please know that the deadline still stands.", []),
+        ("I look forward to hearing from you.", []),
+        ("Please let me know if anyone has any questions.", []),
+        ("Do You Yahoo!?", []),
+    ],
+)
+def test_occasions_offers_and_formulas_are_not_meetings_or_requests(text: str, kinds: list[str]) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == kinds
+
+
+def test_asks_that_stay_requests() -> None:
+    for text in ("I look forward to hearing from you about the draft by Friday.", "Please send me the logo files."):
+        assert [i.kind for i in detect(text, SENT_AT).items] == ["request"], text
+
+
+def test_wish_to_meet_before_a_meeting_is_still_a_meeting() -> None:
+    items = detect("I'd like to talk with you before the client meeting on Friday.", SENT_AT).items
+    assert [(i.kind, i.status) for i in items] == [("meeting", "proposed")]
