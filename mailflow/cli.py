@@ -19,7 +19,7 @@ from . import __version__
 from . import db as store
 from .config import (PRESETS, Config, load_config, local_timezone, resolve_config_path,
                      starter_config, write_config)
-from .errors import ConfigError, MailflowError
+from .errors import ConfigError, MailflowError, UsageError
 
 log = logging.getLogger("mailflow")
 
@@ -372,22 +372,39 @@ def redetect(state: State) -> None:
                f"{counts['removed']} removed, {counts['kept']} kept because you set them by hand")
 
 
+def _now_option(value: str | None) -> datetime:
+    if value is None:
+        return store.utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--now {value!r} is not an ISO 8601 date and time") from exc
+    if moment.tzinfo is None:
+        raise UsageError(f"--now {value!r} needs a UTC offset, e.g. +01:00")
+    return moment
+
+
 @cli.command()
 @click.option("--mine", "side", flag_value="me", help="Only what you owe.")
 @click.option("--theirs", "side", flag_value="them", help="Only what your contacts owe you.")
+@click.option("--overdue", is_flag=True, help="Only items past their due time.")
 @click.option("--contact", metavar="ADDRESS", help="Only items with this contact.")
 @click.option("--all", "show_all", is_flag=True, help="Include closed items, not only open ones.")
+@click.option("--now", "now_option", metavar="ISO", help="Judge what is overdue at this moment instead of now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
 @click.pass_obj
-def items(state: State, side: str | None, contact: str | None, show_all: bool, as_json: bool) -> None:
+def items(state: State, side: str | None, overdue: bool, contact: str | None, show_all: bool,
+          now_option: str | None, as_json: bool) -> None:
     """List the promises, requests and meetings found in your mail.
 
-    Example: mailflow items --theirs
+    Example: mailflow items --theirs --overdue
     """
+    from .ledger import open_items
+
+    now = _now_option(now_option)
     db = state.open_db()
     try:
-        rows = store.item_rows(db, debtor=side, contact=contact.lower() if contact else None,
-                               status=None if show_all else "open")
+        rows = open_items(db, now, debtor=side, contact=contact, overdue=overdue, include_closed=show_all)
     finally:
         db.close()
     if as_json:
@@ -398,8 +415,51 @@ def items(state: State, side: str | None, contact: str | None, show_all: bool, a
     for row in rows:
         who = {"me": "you owe", "them": "they owe", "both": "both owe"}[row["debtor"]]
         due = row["due"][:16].replace("T", " ") if row["due"] else "no due date"
-        click.echo(f"#{row['id']:<5} {row['kind']:<8} {who:<9} {row['contact'] or '':<32} {due}"
-                   f"{'  [' + row['status'] + ']' if show_all else ''}\n       {row['sentence']}  ({row['subject']})")
+        flag = "  OVERDUE" if row["overdue"] else ""
+        status = f"  [{row['status']}: {row['status_reason']}]" if row["status"] != "open" else ""
+        click.echo(f"#{row['id']:<5} {row['kind']:<8} {who:<9} {row['contact'] or '':<32} {due}{flag}{status}"
+                   f"\n       {row['sentence']}  ({row['subject']})")
+
+
+def _mark(state: State, item_id: int, action: str, until: str | None = None) -> None:
+    from .ledger import mark
+
+    db = state.open_db()
+    try:
+        row = mark(db, item_id, action, store.utcnow(), until=until, identity=state.config().identity)
+    finally:
+        db.close()
+    until_text = f" until {row['snoozed_until']}" if row["snoozed_until"] else ""
+    click.echo(f"#{item_id} {row['status']}{until_text}: {row['sentence']}")
+
+
+@cli.command()
+@click.argument("item_id", type=int, metavar="ID")
+@click.pass_obj
+def done(state: State, item_id: int) -> None:
+    """Mark an item done (kept, answered, delivered). Example: mailflow done 12"""
+    _mark(state, item_id, "done")
+
+
+@cli.command()
+@click.argument("item_id", type=int, metavar="ID")
+@click.pass_obj
+def dismiss(state: State, item_id: int) -> None:
+    """Dismiss an item: a misread, or nothing to follow up. Example: mailflow dismiss 12"""
+    _mark(state, item_id, "dismiss")
+
+
+@cli.command()
+@click.argument("item_id", type=int, metavar="ID")
+@click.argument("until", metavar="UNTIL")
+@click.pass_obj
+def snooze(state: State, item_id: int, until: str) -> None:
+    """Hide an item, and hold its follow-ups, until a date.
+
+    UNTIL is ISO 8601 or words: monday, "next week", "in 3 days".
+    Example: mailflow snooze 12 "next week"
+    """
+    _mark(state, item_id, "snooze", until)
 
 
 # --- demo ---------------------------------------------------------------------

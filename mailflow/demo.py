@@ -46,7 +46,7 @@ def run_demo(database: Path) -> DemoReport:
     db = store.open_db(database)
     try:
         store.ensure_account(db, "sample", now=datetime(2026, 10, 1, tzinfo=ZoneInfo("UTC")))
-        imported = import_path(db, config, sample_path(), account="sample")
+        imported = import_path(db, config, sample_path(), account="sample", now=DEMO_NOW)
         return DemoReport(DEMO_NOW, database, imported, store.thread_summaries(db), response_times(db),
                           store.item_rows(db))
     finally:

@@ -21,6 +21,12 @@ class ConfigError(MailflowError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class UsageError(MailflowError):
+    """A command was given something it cannot use: an unknown item, an unreadable date."""
+
+    exit_code = 2
+
+
 class OperationalError(MailflowError):
     """Something outside mailflow failed: a server, the network, a file."""
 

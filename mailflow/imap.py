@@ -230,7 +230,7 @@ class ImapSession:
         this goes through imapclient's imaplib connection and parses here.
         """
         assert self.client is not None, "not connected"
-        uid_set = ",".join(str(u) for u in uids)
+        uid_set = uid_ranges(uids)
         try:
             status, data = self.client._imap.uid("FETCH", uid_set, f"(UID {items})")
         except imaplib.IMAP4.abort:
@@ -243,6 +243,21 @@ class ImapSession:
 
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
         self._call(f"APPEND to {folder}", self.client.append, folder, raw, flags=list(flags))
+
+
+def uid_ranges(uids: Sequence[int]) -> str:
+    """An IMAP sequence set with consecutive UIDs collapsed: [1, 2, 3, 7] -> "1:3,7"."""
+    parts: list[str] = []
+    ordered = sorted(set(uids))
+    start = previous = ordered[0] if ordered else 0
+    for uid in ordered[1:]:
+        if uid != previous + 1:
+            parts.append(f"{start}:{previous}" if previous > start else str(start))
+            start = uid
+        previous = uid
+    if ordered:
+        parts.append(f"{start}:{previous}" if previous > start else str(start))
+    return ",".join(parts)
 
 
 def _quiet_shutdown(client: IMAPClient) -> None:

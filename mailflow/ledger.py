@@ -15,7 +15,10 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from . import db as store
+from .config import Identity
+from .dates import resolve
 from .detect import DETECTOR_VERSION, Detection, detect
+from .errors import UsageError
 from .parse import parse, split_raw
 from .records import Findings, Message, NewItem
 
@@ -85,6 +88,61 @@ def redetect(db: sqlite_utils.Database, own: frozenset[str], *, page: int = 500)
             totals[key] += value
         totals["messages"] += len(stored)
         after = stored[-1][0]
+
+
+def open_items(db: sqlite_utils.Database, now: datetime, *, debtor: str | None = None, contact: str | None = None,
+               overdue: bool = False, include_closed: bool = False) -> list[dict]:
+    """Items as the user sees them at `now`: open ones (or all), each marked overdue or not.
+
+    The ledger is settled up to `now` but never beyond the real clock: a preview
+    of next week must not record meetings as held that have not happened.
+    """
+    settle(db, min(now, store.utcnow()))
+    rows = store.item_rows(db, debtor=debtor, contact=contact.lower() if contact else None,
+                           status=None if include_closed else "open")
+    now_utc = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for row in rows:
+        # A meeting is not "overdue"; its time passing closes it instead.
+        row["overdue"] = bool(row["status"] == "open" and row["kind"] != "meeting" and row["due_utc"]
+                              and row["due_utc"] < now_utc)
+    return [row for row in rows if row["overdue"]] if overdue else rows
+
+
+def settle(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+    """Bring the ledger up to `now`: close what later mail settled, wake snoozed items."""
+    return store.close_items_from_mail(db, now)
+
+
+ACTIONS = {"done": ("done", "marked done by you"), "dismiss": ("cancelled", "dismissed by you"),
+           "snooze": ("snoozed", "snoozed by you")}
+
+
+def mark(db: sqlite_utils.Database, item_id: int, action: str, now: datetime, *,
+         until: str | None = None, identity: Identity | None = None) -> dict:
+    """The user closes, dismisses or snoozes an item by hand; automatic closing never undoes it."""
+    status, reason = ACTIONS[action]
+    snoozed_until = None
+    if action == "snooze":
+        snoozed_until = parse_until(until or "", now.astimezone(identity.tz if identity else timezone.utc))
+        if snoozed_until <= now:
+            raise UsageError(f"{until!r} is not in the future")
+    row = store.set_item_status(db, item_id, status, reason=reason, now=now, snoozed_until=snoozed_until)
+    if row is None:
+        raise UsageError(f"there is no item #{item_id}; `mailflow items --all` lists them")
+    return row
+
+
+def parse_until(text: str, now: datetime) -> datetime:
+    """A snooze end: ISO 8601, or words like "monday", "next week", "in 3 days", "tomorrow 14:00"."""
+    try:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+    except ValueError:
+        pass
+    found = resolve(text, now, kind="meeting") if text.strip() else None
+    if found is None or found.due is None:
+        raise UsageError(f"cannot read {text!r} as a date; try 2026-12-01, monday or \"in 3 days\"")
+    return found.due
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -23,7 +24,7 @@ from .errors import AuthError, ConfigError, ImapError, MailflowError
 from .imap import BATCH_SIZE, TRANSIENT, ImapSession, describe_error
 from .local import iter_messages
 from .parse import parse
-from .ledger import examine
+from .ledger import examine, settle
 from .records import Findings, Message, RawMessage
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def _prepare(raws: Iterable[RawMessage], own: frozenset[str]) -> _Prepared:
 
 
 def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = None, full: bool = False,
-         progress: Progress | None = None, retries: int = 3, backoff: float = 1.0) -> SyncReport:
+         progress: Progress | None = None, retries: int = 3, backoff: float = 1.0,
+         now: datetime | None = None) -> SyncReport:
     """Sync every configured account (or one), returning what happened to each folder."""
     if not config.accounts:
         raise ConfigError("no accounts configured; add an [accounts.NAME] table", path=str(config.path))
@@ -101,6 +103,7 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
             account_errors[acct.name] = str(exc)
             error = str(exc)
         store.finish_account_sync(db, acct.name, error)
+    settle(db, now or store.utcnow())
     return SyncReport(tuple(results), time.monotonic() - started, account_errors)
 
 
@@ -237,7 +240,8 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
 
 
 def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, account: str = "local",
-                progress: Progress | None = None, total: int | None = None) -> SyncReport:
+                progress: Progress | None = None, total: int | None = None,
+                now: datetime | None = None) -> SyncReport:
     """Read a Maildir, mbox file or folder of .eml files into the store under `account`."""
     started = time.monotonic()
     store.ensure_account(db, account)
@@ -267,6 +271,7 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
     if progress:
         progress(str(path), done, total or done)
     store.finish_account_sync(db, account, None)
+    settle(db, now or store.utcnow())
     results = tuple(FolderResult(account, folder, n, d, b) for folder, (n, d, b) in sorted(counts.items()))
     return SyncReport(results, time.monotonic() - started)
 

@@ -87,3 +87,11 @@ def test_rfc2231_and_rfc2047_file_names() -> None:
 def test_a_broken_bodystructure_is_an_error_note_not_a_crash() -> None:
     assert _plan(None).error == "no BODYSTRUCTURE from the server"
     assert _plan([b"text"]).error.startswith("unreadable BODYSTRUCTURE")
+
+
+def test_uid_ranges_collapse_runs() -> None:
+    from mailflow.imap import uid_ranges
+
+    assert uid_ranges([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"
+    assert uid_ranges([5]) == "5"
+    assert uid_ranges([3, 1, 2, 2]) == "1:3"

@@ -74,3 +74,90 @@ def test_redetect_keeps_what_the_user_set_by_hand() -> None:
     assert redetect(db, OWN)["updated"] == 1
     assert [(r["id"], r["status"]) for r in store.item_rows(db, status=None)] == [(promise_id, "cancelled")]
     assert response_times(db) == []
+
+
+def _ledger_db():
+    db = store.open_db(":memory:")
+    store.ensure_account(db, "work")
+    return db
+
+
+def _store(db, *messages: Message) -> None:
+    batch = [(RawMessage("Sent" if m.direction == "outgoing" else "INBOX", None, (), 10, b"", (), ()), m)
+             for m in messages]
+    store.store_batch(db, "work", batch, OWN, findings=[examine(m, OWN) for _r, m in batch])
+
+
+def _reply(text: str, *, outgoing: bool, mid: str, parent: str, hours: int, attachments=()) -> Message:
+    base = message(text, outgoing=outgoing, mid=mid)
+    return Message(**{**base.__dict__, "in_reply_to": parent, "references": (parent,),
+                      "date": T0 + timedelta(hours=hours), "subject": "Re: Quote", "attachments": attachments})
+
+
+def _statuses(db) -> dict[str, tuple[str, str | None]]:
+    return {r["sentence"]: (r["status"], r["status_reason"]) for r in store.item_rows(db)}
+
+
+def test_a_reply_closes_a_request_but_not_a_promise() -> None:
+    from mailflow.ledger import settle
+    from mailflow.records import Attachment
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files by Monday? I'll send the quote by Friday.",
+                       outgoing=True, mid="q@x"),
+           _reply("Got it, thanks.", outgoing=False, mid="r@x", parent="q@x", hours=2))
+    settle(db, T0 + timedelta(days=1))
+    assert _statuses(db) == {"Could you send me the logo files by Monday?": ("done", "they replied"),
+                             "I'll send the quote by Friday.": ("open", None)}
+    _store(db, _reply("Here it is.", outgoing=True, mid="d@x", parent="r@x", hours=30,
+                      attachments=(Attachment("quote.pdf", "application/pdf", 1000),)))
+    settle(db, T0 + timedelta(days=3))
+    assert _statuses(db)["I'll send the quote by Friday."] == ("done", "delivered")
+    [promise] = [r for r in store.item_rows(db, status=None) if r["kind"] == "promise"]
+    assert promise["status_at"] == "2026-11-19T15:00:00Z"  # when the quote went out: kept on time
+
+
+def test_a_reply_from_the_same_address_outside_the_thread_counts() -> None:
+    from mailflow.ledger import settle
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files by Monday?", outgoing=True, mid="q@x"))
+    elsewhere = message("Quick question about the invoice.", outgoing=False, mid="other@x")
+    _store(db, Message(**{**elsewhere.__dict__, "subject": "Invoice", "date": T0 + timedelta(hours=5)}))
+    settle(db, T0 + timedelta(days=1))
+    assert _statuses(db)["Could you send me the logo files by Monday?"] == ("done", "they replied")
+
+
+def test_an_auto_reply_closes_nothing_and_the_future_is_not_settled() -> None:
+    from mailflow.ledger import open_items, settle
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files by Monday?", outgoing=True, mid="q@x"))
+    ooo = _reply("I am out of office until Monday.", outgoing=False, mid="ooo@x", parent="q@x", hours=1)
+    _store(db, Message(**{**ooo.__dict__, "automated": ("out-of-office",)}))
+    settle(db, T0 + timedelta(days=1))
+    assert _statuses(db)["Could you send me the logo files by Monday?"] == ("open", None)
+    # A preview of a moment after the due date marks it overdue without writing anything.
+    [row] = open_items(db, datetime(2027, 1, 4, tzinfo=timezone.utc), overdue=True)
+    assert row["overdue"]
+
+
+def test_what_the_user_set_by_hand_is_never_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailflow.errors import UsageError
+    from mailflow.ledger import mark, settle
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files by Monday?", outgoing=True, mid="q@x"))
+    [item] = store.item_rows(db)
+    row = mark(db, item["id"], "snooze", T0, until="2026-11-25T09:00:00+01:00")
+    assert (row["status"], row["snoozed_until"]) == ("snoozed", "2026-11-25T08:00:00Z")
+    settle(db, datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+    assert store.item_rows(db)[0]["status"] == "open"  # woken
+    mark(db, item["id"], "dismiss", T0)
+    _store(db, _reply("Sure.", outgoing=False, mid="r@x", parent="q@x", hours=2))
+    settle(db, T0 + timedelta(days=1))
+    assert store.item_rows(db, status=None)[0]["status_reason"] == "dismissed by you"
+    with pytest.raises(UsageError, match="no item #999"):
+        mark(db, 999, "done", T0)
+    with pytest.raises(UsageError, match="cannot read"):
+        mark(db, item["id"], "snooze", T0, until="someday maybe")
