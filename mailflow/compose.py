@@ -174,7 +174,7 @@ class _SubjectSplitLoader(jinja2.BaseLoader):
 class _Sandbox(ImmutableSandboxedEnvironment):
     """The sandbox, plus a cap on the operators that can exhaust memory or CPU.
 
-    Intercepting them also stops Jinja from folding `9**9**9` at compile time.
+    Intercepting them also stops Jinja from folding `2**10000000` at compile time.
     """
 
     intercepted_binops = frozenset({"*", "**"})
@@ -246,23 +246,23 @@ class Templates:
         problems = [f"{self._origin(name)}: unknown template name, it is never used"
                     for name in self._unknown_overrides()]
         for name in TEMPLATE_NAMES:
-            try:
-                for file in _file_names(name):
-                    self._load(file)
-                    if file.endswith(".txt"):
-                        self._load(file + _SUBJECT_SUFFIX)
-                for context in sample_contexts(name):
-                    self.render(name, context)
-            except TemplateError as exc:
-                problems.append(str(exc))
+            files = [sub for file in _file_names(name)
+                     for sub in ((file, file + _SUBJECT_SUFFIX) if file.endswith(".txt") else (file,))]
+            broken = [problem for file in files if (problem := _problem(self._load, file))]
+            problems += broken
+            if not broken:
+                # One failing render says what is wrong; the other samples would repeat it.
+                problems += [problem for problem in
+                             (_problem(self.render, name, context) for context in sample_contexts(name))
+                             if problem][:1]
         return problems
 
     def _unknown_overrides(self) -> list[str]:
         if self.override_dir is None:
             return []
         known = {file for name in TEMPLATE_NAMES for file in _file_names(name)}
-        # Partials a template includes are legitimate, so only near-misses of
-        # the email templates' own extensions are reported.
+        # Files named _*.txt or _*.html are partials for {% include %}; any other
+        # unknown name is most likely a misspelt override that would be ignored.
         return sorted(p.name for p in self.override_dir.iterdir()
                       if p.suffix in (".txt", ".html") and p.name not in known
                       and not p.name.startswith("_"))
@@ -290,13 +290,21 @@ class Templates:
 
     def _error(self, file: str, exc: Exception) -> TemplateError:
         base = file.removesuffix(_SUBJECT_SUFFIX)
-        if isinstance(exc, jinja2.TemplateNotFound):
-            return TemplateError(f"template not found: {exc.name}", path=base)
+        if isinstance(exc, jinja2.TemplateNotFound) and exc.name == base:
+            return TemplateError("template not found", path=base)
         if isinstance(exc, jinja2.TemplateSyntaxError):
             return TemplateError(exc.message or "syntax error",
                                  path=exc.filename or self._origin(base), line=exc.lineno)
         path, line = _template_frame(exc, self._origin(base))
         return TemplateError(f"{type(exc).__name__}: {exc}", path=path, line=line)
+
+
+def _problem(call: Callable[..., Any], *args: Any) -> str | None:
+    try:
+        call(*args)
+    except TemplateError as exc:
+        return str(exc)
+    return None
 
 
 def _template_frame(exc: Exception, fallback: str) -> tuple[str, int | None]:
@@ -426,11 +434,14 @@ class _IdListHeader(UnstructuredHeader):
 
     def fold(self, *, policy: email_policy.Policy) -> str:
         limit = policy.max_line_length or 998
-        lines = [f"{self.name}:"]
+        lines: list[str] = []
         for msg_id in str(self).split():
-            if len(lines[-1]) + 1 + len(msg_id) > limit and lines[-1].strip():
-                lines.append("")
-            lines[-1] += f" {msg_id}"
+            # The first id stays on the header line even when long: a folded
+            # empty first line reads back as a leading space in some parsers.
+            if lines and len(lines[-1]) + 1 + len(msg_id) <= limit:
+                lines[-1] += f" {msg_id}"
+            else:
+                lines.append(f"{'' if lines else self.name + ':'} {msg_id}")
         return policy.linesep.join(lines) + policy.linesep
 
 

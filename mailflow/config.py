@@ -98,6 +98,61 @@ class Account:
         raise ConfigError("no password, password_command or password_env", key=f"accounts.{self.name}")
 
 
+MODES = ("send", "draft", "off")
+
+
+@dataclass(frozen=True)
+class FollowUpRule:
+    """Follow up when a contact owes the user and has gone quiet."""
+
+    mode: str = "draft"
+    after_days: int = 3  # working days of silence before the first follow-up
+    max_per_thread: int = 2
+    min_gap_days: int = 4  # working days between two follow-ups in one thread
+
+
+@dataclass(frozen=True)
+class AgendaRule:
+    """Send the open items as an agenda shortly before a confirmed meeting."""
+
+    mode: str = "draft"
+    hours_before: float = 3.0
+
+
+@dataclass(frozen=True)
+class FeedbackRule:
+    """Ask for feedback after a meeting that took place."""
+
+    mode: str = "draft"
+    hours_after: float = 2.0
+    within_days: int = 2  # a meeting further back than this gets no feedback request
+
+
+@dataclass(frozen=True)
+class DigestRule:
+    """The daily digest, to the user only."""
+
+    mode: str = "send"
+    at: time = time(8, 0)
+    to: str | None = None  # default: the identity's first address
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What mailflow may do on the user's behalf, and the limits on it."""
+
+    follow_up: FollowUpRule = FollowUpRule()
+    agenda: AgendaRule = AgendaRule()
+    feedback_request: FeedbackRule = FeedbackRule()
+    digest: DigestRule = DigestRule()
+    account: str | None = None  # the account that sends; default: the first with smtp_host
+    templates: Path | None = None  # the user's template overrides
+    lookback_days: int = 0  # act on mail up to this many days before the account was connected
+    max_per_contact_per_day: int = 1
+    max_per_day: int = 20
+    save_to_sent: bool = True  # append a copy of sent mail to Sent (off for servers that do it themselves)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration, as read from one file (or built by the demo)."""
@@ -106,6 +161,8 @@ class Config:
     database: Path
     identity: Identity
     accounts: tuple[Account, ...] = ()
+    rules: Rules = Rules()
+    poll_interval: int = 300  # seconds between syncs in `mailflow run`
 
     def account(self, name: str) -> Account:
         for account in self.accounts:
@@ -184,6 +241,12 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     identity = _parse_identity(reader.table("identity"))
     accounts_table = reader.table("accounts")
     accounts = tuple(_parse_account(name, accounts_table.table(name)) for name in accounts_table.keys())
+    rules = _parse_rules(reader.table("rules"), path, accounts)
+    service = reader.table("service")
+    service.only(("poll_interval",))
+    poll_interval = service.integer("poll_interval", 300)
+    if poll_interval < 30:
+        raise service.error("poll_interval", "must be at least 30 seconds; servers rate-limit faster polling")
     if database:
         db_path = Path(database).expanduser()
     elif db_value:
@@ -192,14 +255,62 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             db_path = path.parent / db_path
     else:
         db_path = default_database_path()
-    return Config(path=path, database=db_path, identity=identity, accounts=accounts)
+    return Config(path=path, database=db_path, identity=identity, accounts=accounts, rules=rules,
+                  poll_interval=poll_interval)
+
+
+def _parse_rules(reader: _Reader, path: Path | None, accounts: tuple[Account, ...]) -> Rules:
+    reader.only(RULES_KEYS)
+    follow = reader.table("follow_up")
+    follow.only(("mode", "after_days", "max_per_thread", "min_gap_days"))
+    agenda = reader.table("agenda")
+    agenda.only(("mode", "hours_before"))
+    feedback = reader.table("feedback_request")
+    feedback.only(("mode", "hours_after", "within_days"))
+    digest = reader.table("digest")
+    digest.only(("mode", "at", "to"))
+    at_text = digest.string("at", "08:00")
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", at_text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise digest.error("at", f"{at_text!r} is not a time like \"08:00\"")
+    account = reader.string("account", None)
+    if account is not None and account not in {a.name for a in accounts}:
+        raise reader.error("account", f"no account named {account!r}")
+    templates = reader.string("templates", None)
+    templates_path = Path(templates).expanduser() if templates else None
+    if templates_path and not templates_path.is_absolute() and path is not None:
+        templates_path = path.parent / templates_path
+    if templates_path and not templates_path.is_dir():
+        raise reader.error("templates", f"{templates_path} is not a folder")
+    to = digest.string("to", None)
+    if to is not None and not _EMAIL.match(to):
+        raise digest.error("to", f"{to!r} is not an email address")
+    return Rules(
+        follow_up=FollowUpRule(mode=follow.choice("mode", MODES, "draft"),
+                               after_days=follow.integer("after_days", 3),
+                               max_per_thread=follow.integer("max_per_thread", 2),
+                               min_gap_days=follow.integer("min_gap_days", 4)),
+        agenda=AgendaRule(mode=agenda.choice("mode", MODES, "draft"),
+                          hours_before=float(agenda.number("hours_before", 3))),
+        feedback_request=FeedbackRule(mode=feedback.choice("mode", MODES, "draft"),
+                                      hours_after=float(feedback.number("hours_after", 2)),
+                                      within_days=feedback.integer("within_days", 2)),
+        digest=DigestRule(mode=digest.choice("mode", MODES, "send"), at=time(int(match[1]), int(match[2])), to=to),
+        account=account, templates=templates_path,
+        lookback_days=reader.integer("lookback_days", 0),
+        max_per_contact_per_day=reader.integer("max_per_contact_per_day", 1),
+        max_per_day=reader.integer("max_per_day", 20),
+        save_to_sent=reader.boolean("save_to_sent", True),
+    )
 
 
 IDENTITY_KEYS = ("name", "addresses", "timezone", "workdays", "work_hours")
 ACCOUNT_KEYS = ("imap_host", "imap_port", "imap_security", "allow_plaintext", "username", "auth", "password",
                 "password_command", "password_env", "oauth2_token_command", "ca_file", "timeout", "folders",
                 "smtp_host", "smtp_port", "smtp_security", "smtp_username")
-TOP_KEYS = ("database", "identity", "accounts")
+TOP_KEYS = ("database", "identity", "accounts", "rules", "service")
+RULES_KEYS = ("follow_up", "agenda", "feedback_request", "digest", "account", "templates", "lookback_days",
+              "max_per_contact_per_day", "max_per_day", "save_to_sent")
 
 
 def _parse_identity(reader: _Reader) -> Identity:
@@ -355,6 +466,8 @@ class _Reader:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(key, f"must be an integer, not {type(value).__name__}")
+        if value < 0:
+            raise self.error(key, "must not be negative")
         if not 0 < value < 65536 and key.endswith("port"):
             raise self.error(key, f"{value} is not a port number")
         return value

@@ -755,13 +755,53 @@ def reply_latencies(db: sqlite_utils.Database, account: str | None = None) -> li
     """
     where, params = ("AND m.account = ?", [account]) if account else ("", [])
     return list(db.query(
-        f"""SELECT m.id, m.direction, m.latency_seconds, m.date_utc,
+        f"""SELECT m.id, m.direction, m.latency_seconds, m.date_utc, p.date_utc AS parent_utc,
                    CASE WHEN m.direction = 'incoming' THEN m.from_addr ELSE p.from_addr END AS contact,
                    m.subject
             FROM messages m JOIN messages p ON p.id = m.answers_id
             WHERE m.latency_seconds IS NOT NULL AND m.latency_seconds >= 0 AND m.direction != p.direction
               AND m.automated = '[]' AND p.automated = '[]' {where}
             ORDER BY m.date_utc""", params))
+
+
+def awaiting_reply(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The user's own messages that are the last word in their thread: nobody has answered since.
+
+    With the thread's contacts and whether any of them wrote from elsewhere since
+    (a reply outside the thread counts as an answer).
+    """
+    rows = list(db.query(
+        """SELECT m.id, m.account, m.thread_id, m.message_id, m.refs, m.subject, m.date, m.date_utc, m.new_text,
+                  m.attachments, m.to_addrs, m.cc_addrs,
+                  (SELECT json_group_array(address) FROM thread_contacts c WHERE c.thread_id = m.thread_id)
+                      AS contacts
+           FROM messages m
+           WHERE m.direction = 'outgoing' AND m.thread_id IS NOT NULL
+             AND m.id = (SELECT l.id FROM messages l WHERE l.thread_id = m.thread_id AND l.automated = '[]'
+                         ORDER BY l.date_utc DESC, l.id DESC LIMIT 1)
+             AND NOT EXISTS (
+                 SELECT 1 FROM messages n JOIN thread_contacts c ON c.thread_id = m.thread_id
+                 WHERE n.from_addr = c.address AND n.direction = 'incoming' AND n.automated = '[]'
+                   AND n.date_utc > m.date_utc)
+           ORDER BY m.date_utc"""))
+    for row in rows:
+        for key in ("refs", "attachments", "to_addrs", "cc_addrs", "contacts"):
+            row[key] = json.loads(row[key])
+    return rows
+
+
+def last_in_touch(db: sqlite_utils.Database) -> dict[str, dict[str, str | None]]:
+    """Per contact: when they last wrote to the user, and when the user last wrote to them."""
+    result: dict[str, dict[str, str | None]] = {}
+    for address, last in db.execute(
+            """SELECT from_addr, MAX(date_utc) FROM messages WHERE direction = 'incoming' AND automated = '[]'
+               GROUP BY from_addr"""):
+        result.setdefault(address, {"from_them": None, "to_them": None})["from_them"] = last
+    for address, last in db.execute(
+            """SELECT c.address, MAX(m.date_utc) FROM messages m JOIN thread_contacts c ON c.thread_id = m.thread_id
+               WHERE m.direction = 'outgoing' GROUP BY c.address"""):
+        result.setdefault(address, {"from_them": None, "to_them": None})["to_them"] = last
+    return result
 
 
 def contacts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
