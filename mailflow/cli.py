@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from . import db as store
 from .config import (PRESETS, Config, load_config, local_timezone, resolve_config_path,
                      starter_config, write_config)
 from .errors import ConfigError, MailflowError, UsageError
+from .ledger import format_duration
 
 log = logging.getLogger("mailflow")
 
@@ -57,6 +59,10 @@ class MailflowGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("mailflow: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`mailflow items | head`): not an error worth a word.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
@@ -460,6 +466,232 @@ def snooze(state: State, item_id: int, until: str) -> None:
     Example: mailflow snooze 12 "next week"
     """
     _mark(state, item_id, "snooze", until)
+
+
+@cli.command()
+@click.option("--contact", metavar="ADDRESS", help="Only this contact.")
+@click.option("--now", "now_option", metavar="ISO", help="Judge overdue items and silence as of this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def stats(state: State, contact: str | None, now_option: str | None, as_json: bool) -> None:
+    """Reply times both ways, promises kept on time, what is overdue, and red flags, per contact.
+
+    Example: mailflow stats --contact jonas@brightline.example
+    """
+    from .ledger import settle
+    from .stats import contact_stats, stats_to_json
+
+    config = state.config()
+    now = _now_option(now_option)
+    db = state.open_db()
+    try:
+        settle(db, min(now, store.utcnow()))
+        rows = contact_stats(db, config.identity, now, contact=contact)
+    finally:
+        db.close()
+    if as_json:
+        _emit_json([stats_to_json(r) for r in rows])
+        return
+    if not rows:
+        click.echo("no contacts yet")
+
+    def hours(value: float | None) -> str:
+        return format_duration(value * 3600 if value is not None else None)
+
+    for r in rows:
+        click.echo(f"{r.contact}")
+        click.echo(f"  they answer in  {hours(r.theirs.median_hours):>9} median, {hours(r.theirs.p90_hours):>9} p90"
+                   f"  ({hours(r.theirs.median_work_hours)} in working hours; {r.theirs.count} replies)")
+        click.echo(f"  you answer in   {hours(r.mine.median_hours):>9} median, {hours(r.mine.p90_hours):>9} p90"
+                   f"  ({hours(r.mine.median_work_hours)} in working hours; {r.mine.count} replies)")
+        click.echo(f"  promises kept on time: theirs {r.their_promises_kept}/{r.their_promises_due}, "
+                   f"yours {r.my_promises_kept}/{r.my_promises_due}; overdue now: theirs {r.overdue_theirs}, "
+                   f"yours {r.overdue_mine}")
+        for flag in r.red_flags:
+            click.echo(f"  ! {flag}")
+
+
+# --- plan, act, outbox, digest, pause ---------------------------------------------
+
+def _show_planned(planned: list, as_json: bool) -> None:
+    if as_json:
+        _emit_json([{"key": p.key, "rule": p.rule, "mode": p.mode, "to": [a.email for a in p.to],
+                     "subject": p.subject, "reason": p.reason, "quote": p.quote, "held": p.held} for p in planned])
+        return
+    if not planned:
+        click.echo("nothing to send")
+    for p in planned:
+        verb = {"send": "send", "draft": "draft"}[p.mode]
+        state = f"HELD: {p.held}" if p.held else f"will {verb}"
+        click.echo(f"{p.rule:<16} to {', '.join(a.email for a in p.to):<40} {state}\n"
+                   f"    why: {p.reason}" + (f'\n    > {p.quote}' if p.quote else ""))
+
+
+@cli.command("plan")
+@click.option("--now", "now_option", metavar="ISO", help="Plan as of this moment (to preview, or to test).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_obj
+def plan_command(state: State, now_option: str | None, as_json: bool) -> None:
+    """List every email the rules would send now, to whom, and why.
+
+    Nothing is sent and nothing is written. Example: mailflow plan --now 2026-11-24T13:00:00+01:00
+    """
+    from .outbox import plan
+
+    db = state.open_db()
+    try:
+        planned = plan(db, state.config(), _now_option(now_option))
+    finally:
+        db.close()
+    _show_planned(planned, as_json)
+
+
+@cli.command()
+@click.option("--now", "now_option", metavar="ISO", help="Act as of this moment (for tests and previews).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent, and send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def act(state: State, now_option: str | None, dry_run: bool, as_json: bool) -> None:
+    """Carry out the plan: send, or leave drafts, exactly once.
+
+    Example: mailflow act --dry-run
+    """
+    from .outbox import act as run_act
+    from .sync import sync as run_sync
+
+    config = state.config()
+    now = _now_option(now_option)
+    db = state.open_db()
+    try:
+        report = run_act(db, config, now, dry_run=dry_run,
+                         resync=lambda name: run_sync(db, config, account=name, now=now))
+    finally:
+        db.close()
+    if dry_run:
+        _show_planned(list(report.planned), as_json)
+        return
+    if as_json:
+        _emit_json({"planned": len(report.planned), "outbox": [_outbox_json(r) for r in report.outcomes]})
+        return
+    for row in report.outcomes:
+        click.echo(_outbox_line(row))
+    held = sum(1 for p in report.planned if p.held)
+    counts = report.counts()
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + (", " if counts else "")
+               + f"{held} held" if counts or held else "nothing to send")
+    if counts.get("failed"):
+        sys.exit(3)
+
+
+def _outbox_json(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "raw"}
+
+
+def _outbox_line(row: dict) -> str:
+    reason = f" ({row['status_reason']})" if row["status_reason"] else ""
+    return (f"#{row['id']:<4} {row['status']:<8} {row['rule']:<16} {row['mode']:<5} "
+            f"to {', '.join(row['recipients'])}: {row['subject']}{reason}\n      why: {row['reason']}")
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "drafted", "dropped", "failed"]),
+              help="Only entries with this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.pass_obj
+def outbox(state: State, status: str | None, as_json: bool) -> None:
+    """List automated emails: pending, sent, drafted, dropped and failed, each with its reason.
+
+    Example: mailflow outbox --status failed
+    """
+    db = state.open_db()
+    try:
+        rows = store.outbox_entries(db, status)
+    finally:
+        db.close()
+    if as_json:
+        _emit_json([_outbox_json(r) for r in rows])
+        return
+    if not rows:
+        click.echo("the outbox is empty")
+    for row in rows:
+        click.echo(_outbox_line(row))
+
+
+@cli.command()
+@click.option("--send", "send_it", is_flag=True, help="Email it to yourself instead of printing it.")
+@click.option("--now", "now_option", metavar="ISO", help="The digest as of this moment.")
+@click.pass_obj
+def digest(state: State, send_it: bool, now_option: str | None) -> None:
+    """Print today's digest, or send it to yourself (once a day).
+
+    Example: mailflow digest
+    """
+    from .outbox import render_digest, send_digest
+
+    config = state.config()
+    now = _now_option(now_option)
+    db = state.open_db()
+    try:
+        if send_it:
+            row = send_digest(db, config, now)
+            click.echo(_outbox_line(row))
+            if row["status"] == "failed":
+                sys.exit(3)
+            return
+        rendered = render_digest(db, config, now)
+    finally:
+        db.close()
+    click.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+
+
+@cli.command()
+@click.pass_obj
+def pause(state: State) -> None:
+    """Stop all automated sending at once, until `mailflow resume`. Example: mailflow pause"""
+    from .outbox import pause as run_pause
+
+    db = state.open_db()
+    try:
+        run_pause(db, store.utcnow())
+    finally:
+        db.close()
+    click.echo("paused: no automated email will be sent or drafted until `mailflow resume`")
+
+
+@cli.command()
+@click.pass_obj
+def resume(state: State) -> None:
+    """Allow automated sending again. Example: mailflow resume"""
+    from .outbox import resume as run_resume
+
+    db = state.open_db()
+    try:
+        run_resume(db)
+    finally:
+        db.close()
+    click.echo("resumed")
+
+
+@cli.command()
+@click.pass_obj
+def run(state: State) -> None:
+    """Run as a service: sync, act and send the digest on schedule, until SIGTERM.
+
+    One instance per database (a lock file beside it). Logs go to stderr.
+    Example: mailflow run
+    """
+    import signal
+    import threading
+
+    from .service import run as run_service
+
+    config = state.config()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if logging.getLogger("mailflow").level > logging.INFO:
+        logging.getLogger("mailflow").setLevel(logging.INFO)  # a service reports what it does
+    run_service(config, stop)
 
 
 # --- demo ---------------------------------------------------------------------

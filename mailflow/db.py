@@ -169,6 +169,41 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX completions_message ON completions(message);
     """,
+    # 3: the outbox (every automated email, exactly once) and switches such as the pause.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        rule TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('send', 'draft')),
+        account TEXT,
+        item_id INTEGER REFERENCES items(id),
+        thread_id INTEGER REFERENCES threads(id),
+        contact TEXT,
+        recipients TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        quote TEXT,
+        planned_at TEXT NOT NULL,
+        -- pending = written, not yet handed to a server. sending = handed to SMTP, outcome unknown.
+        -- sent, drafted = done. dropped = deliberately not sent. failed = gave up, see status_reason.
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'drafted', 'dropped', 'failed')),
+        status_reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        raw BLOB NOT NULL
+    );
+    CREATE INDEX outbox_status ON outbox(status);
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 4: promises that a reply keeps ("I'll get back to you").
+    """
+    ALTER TABLE items ADD COLUMN settled_by_reply INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -227,7 +262,7 @@ def migrate(db: sqlite_utils.Database) -> None:
 
 def _statements(script: str) -> Iterator[str]:
     # executescript() would commit our transaction; split on ';' instead (the
-    # schema holds no string literals with semicolons).
+    # schema holds no semicolons in literals or comments).
     for statement in script.split(";"):
         lines = [ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")]
         if lines:
@@ -536,13 +571,14 @@ def _link_replies(db: sqlite_utils.Database, account: str, new_ids: Sequence[int
 # --- items ----------------------------------------------------------------------
 
 _ITEM_DETECTED = ("kind", "owner", "debtor", "contact", "sentence", "due", "due_utc", "due_text", "meeting_status",
-                  "detector_version")
+                  "settled_by_reply", "detector_version")
 
 
 def _item_values(item: NewItem, version: str) -> dict[str, Any]:
     return {"kind": item.kind, "owner": item.owner, "debtor": item.debtor, "contact": item.contact,
             "sentence": item.sentence, "due": _iso(item.due), "due_utc": _utc(item.due), "due_text": item.due_text,
-            "meeting_status": item.meeting_status, "detector_version": version}
+            "meeting_status": item.meeting_status, "settled_by_reply": int(item.settled_by_reply),
+            "detector_version": version}
 
 
 def _insert_findings(db: sqlite_utils.Database, account: str, message: int, found: Findings, now: str) -> None:
@@ -619,6 +655,11 @@ _CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
         WHERE i.kind != 'meeting' AND i.debtor = 'both' GROUP BY i.id"""),
+    ("done", "answered", f"""
+        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
+        JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
+            AND n.direction = CASE i.debtor WHEN 'me' THEN 'outgoing' ELSE 'incoming' END
+        WHERE i.kind = 'promise' AND i.settled_by_reply = 1 GROUP BY i.id"""),
     ("cancelled", "cancelled", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
@@ -802,6 +843,108 @@ def last_in_touch(db: sqlite_utils.Database) -> dict[str, dict[str, str | None]]
                WHERE m.direction = 'outgoing' GROUP BY c.address"""):
         result.setdefault(address, {"from_them": None, "to_them": None})["to_them"] = last
     return result
+
+
+def rule_items(db: sqlite_utils.Database, since: datetime) -> list[dict[str, Any]]:
+    """Open items, and meetings since `since` whatever their status (the rules need cancellations too)."""
+    return list(db.query(
+        """SELECT i.id, i.kind, i.debtor, i.contact, i.sentence, i.due, i.due_text, i.meeting_status, i.status,
+                  i.status_reason, i.thread_id, m.account, m.date AS sent_at, m.date_utc AS sent_utc
+           FROM items i JOIN messages m ON m.id = i.message
+           WHERE i.status = 'open' OR (i.kind = 'meeting' AND i.due_utc >= ?)
+           ORDER BY i.id""", [_utc(since)]))
+
+
+def thread_details(db: sqlite_utils.Database, thread_ids: Sequence[int], recent: int = 3) -> list[dict[str, Any]]:
+    """For answering in a thread: its subject, contacts, last message ids, and its latest messages."""
+    details = []
+    for thread_id in thread_ids:
+        thread = db.execute("SELECT subject FROM threads WHERE id = ?", [thread_id]).fetchone()
+        if thread is None:
+            continue
+        contacts = [r[0] for r in db.execute(
+            "SELECT address FROM thread_contacts WHERE thread_id = ? ORDER BY address", [thread_id])]
+        latest = list(db.query(
+            """SELECT message_id, refs, from_name, from_addr, date, new_text FROM messages WHERE thread_id = ?
+               ORDER BY date_utc DESC, id DESC LIMIT ?""", [thread_id, recent]))
+        details.append({"id": thread_id, "subject": thread[0], "contacts": contacts, "latest": latest})
+    return details
+
+
+def outbox_entries(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    rows = list(db.query(f"SELECT * FROM outbox {where} ORDER BY id", params))
+    for row in rows:
+        row["recipients"] = json.loads(row["recipients"])
+    return rows
+
+
+def outbox_has(db: sqlite_utils.Database, key: str) -> bool:
+    return db.execute("SELECT 1 FROM outbox WHERE key = ?", [key]).fetchone() is not None
+
+
+def add_to_outbox(db: sqlite_utils.Database, *, key: str, rule: str, mode: str, account: str | None,
+                  item_id: int | None, thread_id: int | None, contact: str | None, recipients: Sequence[str],
+                  subject: str, message_id: str, reason: str, quote: str | None, planned_at: datetime,
+                  status: str, status_reason: str | None, raw: bytes) -> None:
+    """Written, and committed, before any network call: the idempotency key makes a second write a no-op."""
+    with transaction(db):
+        db.execute(
+            """INSERT INTO outbox (key, rule, mode, account, item_id, thread_id, contact, recipients, subject,
+                   message_id, reason, quote, planned_at, status, status_reason, updated_at, raw)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (key) DO NOTHING""",
+            [key, rule, mode, account, item_id, thread_id, contact, json.dumps(list(recipients)), subject,
+             message_id, reason, quote, _utc(planned_at), status, status_reason, _utc(utcnow()), raw])
+
+
+def update_outbox(db: sqlite_utils.Database, entry_id: int, status: str, reason: str | None, *,
+                  attempts: int | None = None) -> None:
+    with transaction(db):
+        db.execute("""UPDATE outbox SET status = ?, status_reason = ?, updated_at = ?,
+                          attempts = COALESCE(?, attempts) WHERE id = ?""",
+                   [status, reason, _utc(utcnow()), attempts, entry_id])
+
+
+def automated_senders(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Each automated message's sender, reasons, date and text (out-of-office replies included)."""
+    rows = list(db.query(
+        """SELECT from_addr, automated, date, new_text FROM messages
+           WHERE automated != '[]' AND from_addr IS NOT NULL ORDER BY date_utc"""))
+    for row in rows:
+        row["automated"] = json.loads(row["automated"])
+    return rows
+
+
+def connected_at(db: sqlite_utils.Database) -> dict[str, str]:
+    return {name: at for name, at in db.execute("SELECT name, connected_at FROM accounts")}
+
+
+def contact_names(db: sqlite_utils.Database) -> dict[str, str]:
+    return {address: name for address, name in db.execute("SELECT address, name FROM contacts WHERE name != ''")}
+
+
+def last_openings(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
+    """(thread, contact, first line) of the user's latest message to each contact in each thread."""
+    return [(r[0], r[1], r[2]) for r in db.execute(
+        """SELECT m.thread_id, c.address, m.new_text FROM messages m
+           JOIN thread_contacts c ON c.thread_id = m.thread_id
+           WHERE m.direction = 'outgoing' AND m.id = (
+               SELECT l.id FROM messages l WHERE l.thread_id = m.thread_id AND l.direction = 'outgoing'
+                 AND l.to_addrs LIKE '%' || c.address || '%' ORDER BY l.date_utc DESC LIMIT 1)""")]
+
+
+def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    if value is None:
+        db.execute("DELETE FROM settings WHERE key = ?", [key])
+    else:
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                   [key, value, value])
 
 
 def contacts(db: sqlite_utils.Database) -> list[dict[str, Any]]:

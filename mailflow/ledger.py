@@ -7,20 +7,23 @@ user ("me") and their contacts ("them"). These functions translate, and measure.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
 from . import db as store
-from .config import Identity
+from .config import Config, Identity
 from .dates import resolve
 from .detect import DETECTOR_VERSION, Detection, detect
 from .errors import UsageError
 from .parse import parse, split_raw
 from .records import Findings, Message, NewItem
+from .rules import OutboxEntry, RuleItem, Snapshot, Thread, Waiting
 
 
 def debtor(owner: str, direction: str) -> str:
@@ -41,6 +44,14 @@ def counterpart(msg: Message, own: frozenset[str]) -> str | None:
     return None
 
 
+# Promises kept by answering ("I'll get back to you", "we'll confirm the budget"): any
+# later message from the promiser in the thread settles them; an attachment is not needed.
+_KEPT_BY_REPLY = re.compile(
+    r"\b(?:get back|come back|let (?:you|u) know|reply|respond|answer|confirm|update you|keep you posted|"
+    r"follow up|touch base|feedback|get in touch|be in touch|revert|circle back|think about it|look into)\b",
+    re.IGNORECASE)
+
+
 def fingerprint(kind: str, sentence: str) -> str:
     normalized = " ".join(sentence.casefold().split())
     return hashlib.sha1(f"{kind}\0{normalized}".encode()).hexdigest()[:16]
@@ -51,7 +62,8 @@ def findings(msg: Message, detection: Detection, own: frozenset[str]) -> Finding
     items = tuple(
         NewItem(fingerprint=fingerprint(item.kind, item.sentence), kind=item.kind, owner=item.owner,
                 debtor=debtor(item.owner, msg.direction), contact=contact, sentence=item.sentence,
-                due=item.due, due_text=item.due_text, meeting_status=item.status)
+                due=item.due, due_text=item.due_text, meeting_status=item.status,
+                settled_by_reply=item.kind == "promise" and bool(_KEPT_BY_REPLY.search(item.sentence)))
         for item in detection.items)
     completions = tuple((c.sentence, c.what) for c in detection.completions)
     return Findings(items, completions, DETECTOR_VERSION)
@@ -143,6 +155,88 @@ def parse_until(text: str, now: datetime) -> datetime:
     if found is None or found.due is None:
         raise UsageError(f"cannot read {text!r} as a date; try 2026-12-01, monday or \"in 3 days\"")
     return found.due
+
+
+# Reasons that make an address a robot or a list, never to be written to automatically.
+# An out-of-office reply comes from a person who is away: it pauses, it does not block.
+_BLOCKING = ("list-id", "list-unsubscribe", "precedence:bulk", "precedence:list", "precedence:junk", "no-reply",
+             "auto-submitted", "delivery-status", "read-receipt")
+_BACK_ON = re.compile(r"\b(?:until|back(?:\s+(?:in\s+the\s+office|at\s+work))?\s+(?:on)?|return(?:ing)?\s+(?:on)?"
+                      r"|zurück\s+(?:am)?|bis\s+(?:zum|einschließlich)?|de\s+retour\s+le)\s+([^.\n]{3,40})",
+                      re.IGNORECASE)
+_SALUTATION = re.compile(r"^(?:hi|hello|hey|dear|hallo|liebe|lieber|guten\s+tag|moin|bonjour|hej)\b[^\n]{0,40}$",
+                         re.IGNORECASE)
+AWAY_WITHOUT_DATE = timedelta(days=7)
+
+
+def back_on(text: str, sent_at: datetime) -> datetime:
+    """When an out-of-office reply says its sender returns; a week later when it does not say."""
+    for match in _BACK_ON.finditer(text):
+        found = resolve(match.group(1), sent_at, kind="meeting")
+        if found is not None and found.due is not None and found.due > sent_at:
+            return found.due
+    return sent_at + AWAY_WITHOUT_DATE
+
+
+def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapshot:
+    """Read the ledger into what the rules need at `now`."""
+    settle(db, min(now, store.utcnow()))
+    items = tuple(RuleItem(
+        id=r["id"], kind=r["kind"], debtor=r["debtor"], contact=r["contact"], sentence=r["sentence"],
+        due=datetime.fromisoformat(r["due"]) if r["due"] else None, due_text=r["due_text"],
+        meeting_status=r["meeting_status"], status=r["status"], status_reason=r["status_reason"],
+        thread_id=r["thread_id"], account=r["account"],
+        sent_at=datetime.fromisoformat(r["sent_at"]) if r["sent_at"] else now)
+        for r in store.rule_items(db, now - timedelta(days=14)))
+    waiting = tuple(Waiting(
+        thread_id=r["thread_id"], account=r["account"], subject=r["subject"], text=r["new_text"],
+        attachment_names=tuple(a["filename"] or "" for a in r["attachments"]),
+        sent_at=datetime.fromisoformat(r["date"]) if r["date"] else now,
+        contacts=tuple(c for c in r["contacts"] if c not in config.own_addresses))
+        for r in store.awaiting_reply(db))
+    thread_ids = sorted({i.thread_id for i in items if i.thread_id} | {w.thread_id for w in waiting})
+    threads = {t["id"]: _thread(t, config.own_addresses) for t in store.thread_details(db, thread_ids)}
+    blocked: dict[str, str] = {}
+    away: dict[str, datetime] = {}
+    for row in store.automated_senders(db):
+        if "out-of-office" in row["automated"]:
+            # Auto-replies also carry Auto-Submitted; a person away is paused, not blocked.
+            if row["date"]:
+                away[row["from_addr"]] = back_on(row["new_text"], datetime.fromisoformat(row["date"]))
+            continue
+        reasons = [r for r in row["automated"] if r in _BLOCKING or r.startswith("precedence:")]
+        if reasons:
+            blocked[row["from_addr"]] = ", ".join(reasons) + " mail"
+    greetings = {}
+    for thread_id, contact, text in store.last_openings(db):
+        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        if _SALUTATION.match(first_line):
+            greetings[(thread_id, contact)] = first_line if first_line.endswith(",") else first_line + ","
+    outbox = tuple(OutboxEntry(key=r["key"], rule=r["rule"], thread_id=r["thread_id"], contact=r["contact"],
+                               at=datetime.fromisoformat(r["planned_at"].replace("Z", "+00:00")), status=r["status"])
+                   for r in store.outbox_entries(db))
+    return Snapshot(
+        now=now, items=items, waiting=waiting, threads=threads, outbox=outbox, blocked=blocked, away=away,
+        connected_at={a: datetime.fromisoformat(t.replace("Z", "+00:00")) for a, t in store.connected_at(db).items()},
+        names=store.contact_names(db), greetings=greetings,
+        response_times=tuple({"contact": rt.contact,
+                              "their_median_hours": rt.their_median / 3600 if rt.their_median is not None else None,
+                              "my_median_hours": rt.my_median / 3600 if rt.my_median is not None else None}
+                             for rt in response_times(db)),
+        paused=store.get_setting(db, "paused") is not None)
+
+
+def _thread(row: dict, own: frozenset[str]) -> Thread:
+    latest = row["latest"]
+    last = latest[0] if latest else None
+    references: tuple[str, ...] = ()
+    if last is not None:
+        references = tuple(json.loads(last["refs"])) + ((last["message_id"],) if last["message_id"] else ())
+    recent = tuple({"from": m["from_name"] or m["from_addr"] or "", "date": datetime.fromisoformat(m["date"]),
+                    "summary": next((ln.strip() for ln in m["new_text"].splitlines() if ln.strip()), "")}
+                   for m in reversed(latest) if m["date"])
+    return Thread(id=row["id"], subject=row["subject"], contacts=tuple(c for c in row["contacts"] if c not in own),
+                  last_message_id=last["message_id"] if last else None, references=references, recent=recent)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ class NewItem:
     due: datetime | None
     due_text: str | None
     meeting_status: str | None
+    settled_by_reply: bool = False  # a promise to answer, kept by any later reply from its debtor
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
 from dataclasses import dataclass
+from pathlib import Path
+
+import schedule
 
 from . import smtp
 from .config import Account, Config
-from .errors import MailflowError
+from .errors import LockedError, MailflowError
 from .imap import ImapSession
 
 log = logging.getLogger(__name__)
@@ -63,3 +69,75 @@ def _check_smtp(account: Account) -> Check:
     return Check(account.name, "smtp login", True,
                  f"{account.smtp_username or account.username} at {account.smtp_host}:{account.smtp_port} "
                  f"({account.smtp_security})")
+
+
+class Lock:
+    """One `mailflow run` per database: an exclusive lock on a file beside it."""
+
+    def __init__(self, database: Path):
+        self.path = database.with_name(database.name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> Lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise LockedError(f"another mailflow is already running on {self.path.with_suffix('')} "
+                              f"(lock {self.path})") from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def run(config: Config, stop: threading.Event, *, tick: float = 1.0) -> None:
+    """The service: sync every poll_interval, act every minute (the digest is a rule), until `stop` is set.
+
+    A failing step is logged and retried at its next turn; it never ends the service.
+    """
+    from . import db as store
+    from .outbox import act
+    from .sync import sync
+
+    with Lock(config.database):
+        db = store.open_db(config.database)
+        try:
+            def sync_step() -> None:
+                report = sync(db, config)
+                log.info("sync: %s", report.summary())
+                for error in report.errors:
+                    log.error("sync: %s", error)
+
+            def act_step() -> None:
+                now = store.utcnow()
+                report = act(db, config, now, resync=lambda name: sync(db, config, account=name, now=now))
+                if report.outcomes:
+                    log.info("act: %s", ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items())))
+
+            scheduler = schedule.Scheduler()
+            scheduler.every(config.poll_interval).seconds.do(_guarded, "sync", sync_step)
+            scheduler.every(60).seconds.do(_guarded, "act", act_step)
+            log.info("mailflow running: sync every %d s, rules every minute", config.poll_interval)
+            scheduler.run_all()
+            while not stop.is_set():
+                scheduler.run_pending()
+                stop.wait(min(tick, max(0.0, scheduler.idle_seconds or tick)))
+            log.info("mailflow stopped")
+        finally:
+            db.close()
+
+
+def _guarded(name: str, step) -> None:
+    try:
+        step()
+    except MailflowError as exc:
+        log.error("%s: %s", name, exc)

@@ -93,7 +93,7 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
     results: list[FolderResult] = []
     account_errors: dict[str, str] = {}
     for acct in accounts:
-        store.ensure_account(db, acct.name)
+        store.ensure_account(db, acct.name, now)
         try:
             results.extend(_sync_account(db, config, acct, full, progress, retries, backoff))
             error = None
@@ -244,7 +244,7 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
                 now: datetime | None = None) -> SyncReport:
     """Read a Maildir, mbox file or folder of .eml files into the store under `account`."""
     started = time.monotonic()
-    store.ensure_account(db, account)
+    store.ensure_account(db, account, now)
     own = config.own_addresses
     counts: dict[str, list[int]] = {}
     batch: list[RawMessage] = []
