@@ -640,46 +640,46 @@ _CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.account = m.account AND n.direction = 'incoming' AND {_LATER}
             AND (n.thread_id = m.thread_id OR n.from_addr = i.contact)
-        WHERE i.kind = 'request' AND i.debtor = 'them' GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'request' AND i.debtor = 'them' GROUP BY i.id"""),
     ("done", "you replied", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND n.direction = 'outgoing' AND {_LATER}
-        WHERE i.kind = 'request' AND i.debtor = 'me' GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'request' AND i.debtor = 'me' GROUP BY i.id"""),
     ("done", "delivered", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
             AND n.direction = CASE i.debtor WHEN 'me' THEN 'outgoing' ELSE 'incoming' END
             AND (n.attachments != '[]' OR EXISTS (SELECT 1 FROM completions c WHERE c.message = n.id))
-        WHERE i.kind = 'promise' AND i.debtor IN ('me', 'them') GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'promise' AND i.debtor IN ('me', 'them') GROUP BY i.id"""),
     ("done", "answered", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
-        WHERE i.kind != 'meeting' AND i.debtor = 'both' GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind != 'meeting' AND i.debtor = 'both' GROUP BY i.id"""),
     ("done", "answered", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
             AND n.direction = CASE i.debtor WHEN 'me' THEN 'outgoing' ELSE 'incoming' END
-        WHERE i.kind = 'promise' AND i.settled_by_reply = 1 GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'promise' AND i.settled_by_reply = 1 GROUP BY i.id"""),
     ("cancelled", "cancelled", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
         JOIN items j ON j.message = n.id AND j.kind = 'meeting' AND j.meeting_status = 'cancelled'
-        WHERE i.kind = 'meeting' GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'meeting' GROUP BY i.id"""),
     ("cancelled", "moved", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND {_LATER}
         JOIN items j ON j.message = n.id AND j.kind = 'meeting' AND j.meeting_status IN ('moved', 'proposed')
             AND j.due_utc IS NOT NULL AND j.due_utc != COALESCE(i.due_utc, '')
-        WHERE i.kind = 'meeting' GROUP BY i.id"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'meeting' GROUP BY i.id"""),
     # A meeting an hour past its start has taken place, unless a rule above got there first.
     ("done", "took place", """
         SELECT i.id, strftime('%Y-%m-%dT%H:%M:%SZ', i.due_utc, '+1 hour') FROM items i
-        WHERE i.kind = 'meeting' AND i.due_utc IS NOT NULL
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'meeting' AND i.due_utc IS NOT NULL
           AND strftime('%Y-%m-%dT%H:%M:%SZ', i.due_utc, '+1 hour') <= :now"""),
     # Old items nobody closed stop cluttering the digest.
     ("expired", "no news for 60 days", """
         SELECT i.id, :now FROM items i JOIN messages m ON m.id = i.message
-        WHERE COALESCE(i.due_utc, m.date_utc) <= strftime('%Y-%m-%dT%H:%M:%SZ', :now, '-60 days')"""),
+        WHERE i.status = 'open' AND i.set_by_user = 0 AND COALESCE(i.due_utc, m.date_utc) <= strftime('%Y-%m-%dT%H:%M:%SZ', :now, '-60 days')"""),
 )
 
 

@@ -25,7 +25,7 @@ from mailflow.dates import DateConfig, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.2"
+DETECTOR_VERSION = "2026.11.3"
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -177,6 +177,7 @@ _MEETING_NOUN = _rx(
     r"appointment(?!\s+of)|zoom|webinar|party|happy\s+hour|reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
     r"standup|stand-up|sync|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day'?s|tomorrow'?s|today'?s|tonight'?s|"
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
 )
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
@@ -192,7 +193,8 @@ _MEET_WISH = _rx(
 _MEET_CANCEL = _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
-    r"(?:have|need)\s+to\s+skip|is\s+off\b)"
+    r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
+    r"is\s+off\b)"
 )
 _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"

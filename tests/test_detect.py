@@ -67,6 +67,11 @@ STATUSES = [
     ("See you Thursday!", "accepted"),
     ("I need to cancel our meeting on Monday.", "cancelled"),
     ("Thursday at 2 works for me, see you then.", "accepted"),
+    # a possessive day names the meeting as well as "our call" does
+    ("Sorry, we have to cancel Thursday's call.", "cancelled"),
+    ("Can we move Thursday's call to next week?", "moved"),
+    ("After all this back and forth, let's skip the call for now.", "cancelled"),
+    ("See you at tomorrow's meeting.", "accepted"),
 ]
 
 NEGATIVES = [

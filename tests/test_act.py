@@ -1,0 +1,298 @@
+"""Acting on the ledger against the real Dovecot and SMTP server, with `now` driven by the test.
+
+A scripted timeline appends a client conversation to the IMAP server step by
+step; each test syncs and acts at chosen moments and asserts what reached the
+SMTP server, the Drafts folder and the outbox.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailflow import db as store
+from mailflow.config import load_config
+from mailflow.outbox import act, deliver, enqueue, plan, send_digest
+from mailflow.compose import Templates
+from mailflow.sync import sync
+from servers import make_message
+
+pytestmark = pytest.mark.integration
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ME = "maya@lindqvist.studio"
+TOM = "tom@studio-orbit.example"
+PRIYA = "priya@kettle-and-co.example"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment in October 2026, Berlin time (5 Oct is a Monday)."""
+    return datetime(2026, 10, day, hour, minute, tzinfo=BERLIN)
+
+
+class Timeline:
+    """A freelancer's mailbox on the test Dovecot, her config, and her database."""
+
+    def __init__(self, dovecot, mailbox, smtp_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 mode: str = "send", digest: str = "off"):
+        self.dovecot, self.mailbox, self.smtp = dovecot, mailbox, smtp_server
+        smtp_server.require_auth(mailbox.username, mailbox.password)
+        monkeypatch.setenv("MF_TEST_PASSWORD", mailbox.password)
+        self.config_path = tmp_path / "config.toml"
+        self.config_path.write_text(f"""database = "{tmp_path / 'mf.db'}"
+[identity]
+name = "Maya Lindqvist"
+addresses = ["{ME}"]
+timezone = "Europe/Berlin"
+[accounts.studio]
+imap_host = "{dovecot.host}"
+imap_port = {dovecot.port}
+imap_security = "none"
+username = "{mailbox.username}"
+password_env = "MF_TEST_PASSWORD"
+smtp_host = "{smtp_server.host}"
+smtp_port = {smtp_server.port}
+smtp_security = "none"
+[rules.follow_up]
+mode = "{mode}"
+after_days = 3
+[rules.agenda]
+mode = "{mode}"
+[rules.feedback_request]
+mode = "{mode}"
+[rules.digest]
+mode = "{digest}"
+""")
+        self.config = load_config(self.config_path)
+        self.db = store.open_db(self.config.database)
+        self.count = 0
+
+    def connect(self, now: datetime) -> None:
+        """The user connects the account: the first sync, at `now`."""
+        assert sync(self.db, self.config, now=now).ok
+
+    def mail(self, folder: str, sender: str, to: str, subject: str, body: str, when: datetime,
+             reply_to: str | None = None, **kwargs) -> str:
+        self.count += 1
+        mid = f"<t{self.count}-{when:%d%H%M}@{sender.split('@')[1]}>"
+        self.dovecot.append(self.mailbox.username, folder,
+                            make_message(sender=sender, to=to, subject=subject, body=body, date=when,
+                                         message_id=mid, in_reply_to=reply_to, **kwargs))
+        return mid
+
+    def act(self, now: datetime, **kwargs):
+        assert sync(self.db, self.config, now=now).ok
+        return act(self.db, self.config, now,
+                   resync=lambda name: sync(self.db, self.config, account=name, now=now), **kwargs)
+
+    def folder(self, role: str) -> list[tuple[email.message.Message, tuple]]:
+        name = {"drafts": "Drafts", "sent": "Sent"}[role]
+        with self.dovecot.client(self.mailbox.username, self.mailbox.password) as client:
+            client.select_folder(name, readonly=True)
+            fetched = client.fetch(client.search(["ALL"]), ["RFC822", "FLAGS"])
+        return [(email.message_from_bytes(d[b"RFC822"]), d[b"FLAGS"]) for d in fetched.values()]
+
+    def delivered(self) -> list[email.message.Message]:
+        return [email.message_from_bytes(m.raw) for m in self.smtp.messages]
+
+
+@pytest.fixture
+def timeline(dovecot, mailbox, smtp_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    made = []
+
+    def make(mode: str = "send", digest: str = "off") -> Timeline:
+        made.append(Timeline(dovecot, mailbox, smtp_server, tmp_path, monkeypatch, mode, digest))
+        return made[-1]
+
+    yield make
+    for t in made:
+        t.db.close()
+
+
+def send_proposal(t: Timeline) -> str:
+    t.connect(at(5, 9))
+    return t.mail("Sent", ME, TOM, "Proposal: physio practice website",
+                  "Hi Tom,\n\nattached is my proposal for the physio practice website.\n\nBest,\nMaya\n",
+                  at(5, 10), attachment=("proposal-physio.pdf", 3000))
+
+
+def test_quiet_after_a_proposal_gets_one_follow_up_in_its_thread(timeline) -> None:
+    t = timeline("send")
+    proposal = send_proposal(t)
+    assert t.act(at(7, 10)).outcomes == ()  # 1 working day: too early
+    report = t.act(at(9, 10))  # Fri: Tue, Wed, Thu have passed
+    assert [(r["rule"], r["status"]) for r in report.outcomes] == [("follow_up", "sent")]
+    [sent] = t.delivered()
+    assert sent["To"] == TOM and sent["In-Reply-To"] == proposal
+    assert proposal in sent["References"] and sent["Subject"] == "Re: Proposal: physio practice website"
+    assert "Maya" in sent.get_payload(decode=True).decode()
+    # The same moment again, and a later one: nothing more before the gap has passed.
+    t.act(at(9, 10, 5))
+    t.act(at(12, 11))
+    assert len(t.delivered()) == 1
+    assert [m["Message-ID"] for m, _ in t.folder("sent")] == [proposal, sent["Message-ID"]]
+
+
+def test_draft_mode_leaves_the_follow_up_in_drafts(timeline) -> None:
+    t = timeline("draft")
+    send_proposal(t)
+    report = t.act(at(9, 10))
+    assert [(r["rule"], r["status"]) for r in report.outcomes] == [("follow_up", "drafted")]
+    [(draft, flags)] = t.folder("drafts")
+    assert b"\\Draft" in flags and draft["To"] == TOM
+    assert t.delivered() == []
+    t.act(at(9, 11))
+    assert len(t.folder("drafts")) == 1
+
+
+def test_a_reply_even_outside_the_thread_stops_the_follow_up(timeline) -> None:
+    t = timeline("send")
+    send_proposal(t)
+    t.mail("INBOX", TOM, ME, "Quick question", "Hi Maya, before I read it: does it include hosting?\nTom\n",
+           at(6, 15))
+    assert t.act(at(9, 10)).outcomes == ()
+    assert t.delivered() == []
+
+
+def test_a_reply_between_planning_and_sending_drops_the_email(timeline) -> None:
+    t = timeline("send")
+    send_proposal(t)
+    now = at(9, 10)
+    assert sync(t.db, t.config, now=now).ok
+    [email_] = [p for p in plan(t.db, t.config, now) if p.held is None]
+    enqueue(t.db, t.config, Templates(), email_, now)
+    t.mail("INBOX", TOM, ME, "Re: Proposal: physio practice website", "Looks good, let's go.\n", at(9, 9, 55))
+    deliver(t.db, t.config, now, resync=lambda name: sync(t.db, t.config, account=name, now=now))
+    [row] = store.outbox_entries(t.db)
+    assert row["status"] == "dropped" and "wrote since" in row["status_reason"]
+    assert t.delivered() == []
+
+
+def test_agenda_before_a_confirmed_call_and_feedback_after_it(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    ask = t.mail("Sent", ME, PRIYA, "Landing page review", "Hi Priya,\n\nDoes Thursday at 3pm work for a quick "
+                 "call about the landing page?\n\nMaya\n", at(5, 11))
+    t.mail("INBOX", PRIYA, ME, "Re: Landing page review", "Hi Maya,\n\nThursday at 3pm works, talk then!\n\n"
+           "Priya\n", at(5, 13), reply_to=ask)
+    assert t.act(at(8, 10)).outcomes == ()  # five hours before: not yet
+    report = t.act(at(8, 13))
+    assert [(r["rule"], r["status"]) for r in report.outcomes] == [("agenda", "sent")]
+    assert t.act(at(8, 16, 30)).outcomes == ()  # the call is on; feedback comes later
+    report = t.act(at(9, 10))
+    assert [(r["rule"], r["status"]) for r in report.outcomes] == [("feedback_request", "sent")]
+    agenda, feedback = t.delivered()
+    assert agenda["To"] == PRIYA and "Agenda" in agenda["Subject"]
+    assert feedback["In-Reply-To"] is not None
+
+
+def test_a_cancelled_call_gets_neither_agenda_nor_feedback(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    ask = t.mail("Sent", ME, PRIYA, "Landing page review", "Hi Priya,\n\nDoes Thursday at 3pm work for a quick "
+                 "call?\n\nMaya\n", at(5, 11))
+    ok = t.mail("INBOX", PRIYA, ME, "Re: Landing page review", "Thursday at 3pm works, talk then!\n", at(5, 13),
+                reply_to=ask)
+    t.mail("INBOX", PRIYA, ME, "Re: Landing page review", "Sorry Maya, we have to cancel Thursday's call. "
+           "Something came up.\n", at(6, 9), reply_to=ok)
+    for now in (at(8, 13), at(9, 10)):
+        report = t.act(now)
+        assert [r for r in report.outcomes if r["rule"] in ("agenda", "feedback_request")] == []
+    assert t.delivered() == []
+
+
+def test_an_overdue_promise_of_theirs_is_in_the_digest_on_their_side(timeline) -> None:
+    t = timeline("send", digest="send")
+    t.connect(at(5, 9))
+    t.mail("INBOX", PRIYA, ME, "Brand files", "Hi Maya,\n\nI'll send over the brand guidelines by Wednesday.\n\n"
+           "Priya\n", at(5, 10))
+    assert sync(t.db, t.config, now=at(8, 8, 30)).ok
+    row = send_digest(t.db, t.config, at(8, 8, 30))
+    assert row["status"] == "sent" and row["recipients"] == [ME]
+    [digest] = t.delivered()
+    text = next(p for p in digest.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    before, owed_to_you = text.split("OWED TO YOU")
+    assert "I'll send over the brand guidelines by Wednesday." in owed_to_you
+    assert "brand guidelines" not in before  # not listed as the user's own debt
+    assert send_digest(t.db, t.config, at(8, 9))["id"] == row["id"]  # once a day
+    assert len(t.delivered()) == 1
+
+
+def test_automated_mail_is_never_answered_and_out_of_office_pauses(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    t.mail("INBOX", "news@typeletter.example", ME, "Typeletter #12", "Could you send us your feedback by Monday?\n",
+           at(5, 10), headers={"List-Id": "<typeletter.example>", "Precedence": "bulk"})
+    t.mail("INBOX", "noreply@billing.example", ME, "Invoice", "Please review the invoice by Tuesday.\n", at(5, 10))
+    proposal = t.mail("Sent", ME, TOM, "Quote for the website", "Hi Tom, here is the quote for the website.\n",
+                      at(5, 11), attachment=("quote.pdf", 2000))
+    t.mail("INBOX", TOM, ME, "Automatic reply: Quote for the website", "I am out of the office until Monday "
+           "19 October.\n", at(5, 11, 1), reply_to=proposal, headers={"Auto-Submitted": "auto-replied"})
+    assert sync(t.db, t.config, now=at(9, 10)).ok
+    held = {p.contact: p.held for p in plan(t.db, t.config, at(9, 10)) if p.rule == "follow_up"}
+    assert set(held) == {TOM} and "out of office until Mon 19 Oct" in held[TOM]
+    assert t.act(at(9, 10)).outcomes == ()
+    assert t.delivered() == []
+
+
+def test_caps_working_hours_and_the_first_run_rule(timeline) -> None:
+    t = timeline("send")
+    # Mail from before the account was connected is history: read and measured, never acted on.
+    t.mail("Sent", ME, TOM, "Old quote", "Here is the quote for the old project.\n", at(1, 10),
+           attachment=("quote-old.pdf", 2000))
+    t.connect(at(5, 9))
+    for subject in ("Quote A", "Quote B"):
+        t.mail("Sent", ME, TOM, subject, f"Hi Tom, attached is the quote for {subject[-1]}.\n", at(5, 10),
+               attachment=(f"quote-{subject[-1]}.pdf", 2000))
+    assert sync(t.db, t.config, now=at(9, 19)).ok
+    evening = plan(t.db, t.config, at(9, 19))
+    assert evening and all(p.held and "outside working hours" in p.held for p in evening)
+    report = t.act(at(9, 10))
+    assert len([r for r in report.outcomes if r["status"] == "sent"]) == 1  # one a day to one contact
+    assert len(t.delivered()) == 1
+    assert "Old quote" not in t.delivered()[0]["Subject"]
+    t.act(at(12, 10))  # Monday: the second thread's turn
+    assert sorted(m["Subject"] for m in t.delivered()) == ["Re: Quote A", "Re: Quote B"]
+
+
+def test_pause_stops_everything(timeline) -> None:
+    from mailflow.outbox import pause, resume
+
+    t = timeline("send")
+    send_proposal(t)
+    pause(t.db, at(9, 9))
+    assert t.act(at(9, 10)).outcomes == ()
+    assert all("paused" in p.held for p in plan(t.db, t.config, at(9, 10)) if p.rule != "digest")
+    resume(t.db)
+    assert len(t.act(at(9, 11)).outcomes) == 1
+
+
+@pytest.mark.parametrize("fault", ["after-enqueue", "after-smtp"])
+def test_sigkill_mid_act_then_restart_delivers_exactly_once(timeline, fault: str) -> None:
+    t = timeline("send")
+    send_proposal(t)
+    assert sync(t.db, t.config, now=at(9, 10)).ok
+    command = [sys.executable, "-m", "mailflow", "--config", str(t.config_path), "act",
+               "--now", at(9, 10).isoformat()]
+    env = {**os.environ, "MAILFLOW_FAULT": fault}
+    killed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    assert len(t.delivered()) == (1 if fault == "after-smtp" else 0)
+    restarted = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                               env={k: v for k, v in os.environ.items() if k != "MAILFLOW_FAULT"})
+    assert "Traceback" not in restarted.stderr
+    assert len(t.delivered()) == 1
+    again = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                           env={k: v for k, v in os.environ.items() if k != "MAILFLOW_FAULT"})
+    assert again.returncode in (0, 3) and len(t.delivered()) == 1
+    [row] = store.outbox_entries(t.db)
+    assert row["status"] in ("sent", "failed")
+    if row["status"] == "failed":
+        assert "not sent again" in row["status_reason"]
