@@ -636,11 +636,19 @@ def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Fin
 # an auto-reply closes nothing.
 _LATER = "n.date_utc > m.date_utc AND n.automated = '[]'"
 _CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
-    ("done", "they replied", f"""
-        SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
-        JOIN messages n ON n.account = m.account AND n.direction = 'incoming' AND {_LATER}
-            AND (n.thread_id = m.thread_id OR n.from_addr = i.contact)
-        WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'request' AND i.debtor = 'them' GROUP BY i.id"""),
+    # In the thread, or from the same address anywhere. Two correlated MIN()s, each
+    # answered from the first matching entry of an index; a join on "thread OR
+    # sender" would pair every item with every later message from that contact.
+    ("done", "they replied", """
+        SELECT id, MIN(COALESCE(by_thread, by_sender), COALESCE(by_sender, by_thread)) FROM (
+            SELECT i.id,
+                (SELECT MIN(n.date_utc) FROM messages n WHERE n.thread_id = m.thread_id AND n.date_utc > m.date_utc
+                   AND n.direction = 'incoming' AND n.automated = '[]') AS by_thread,
+                (SELECT MIN(n.date_utc) FROM messages n WHERE n.from_addr = i.contact AND n.date_utc > m.date_utc
+                   AND n.direction = 'incoming' AND n.automated = '[]') AS by_sender
+            FROM items i JOIN messages m ON m.id = i.message
+            WHERE i.status = 'open' AND i.set_by_user = 0 AND i.kind = 'request' AND i.debtor = 'them')
+        GROUP BY id"""),
     ("done", "you replied", f"""
         SELECT i.id, MIN(n.date_utc) FROM items i JOIN messages m ON m.id = i.message
         JOIN messages n ON n.thread_id = m.thread_id AND n.direction = 'outgoing' AND {_LATER}
