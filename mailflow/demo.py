@@ -12,7 +12,10 @@ import sqlite_utils
 
 from . import db as store
 from .config import Config, Identity
-from .ledger import ResponseTimes, format_duration, response_times
+from .compose import Rendered
+from .ledger import ResponseTimes, format_duration, open_items, response_times
+from .outbox import plan, render_digest
+from .rules import PlannedEmail
 from .sync import SyncReport, import_path
 
 # The sample conversations run up to the evening of 19 November 2026; the demo
@@ -38,6 +41,8 @@ class DemoReport:
     threads: list[dict]
     response_times: list[ResponseTimes]
     items: list[dict]
+    planned: list[PlannedEmail]
+    digest: Rendered
 
 
 def run_demo(database: Path) -> DemoReport:
@@ -48,7 +53,7 @@ def run_demo(database: Path) -> DemoReport:
         store.ensure_account(db, "sample", now=datetime(2026, 10, 1, tzinfo=ZoneInfo("UTC")))
         imported = import_path(db, config, sample_path(), account="sample", now=DEMO_NOW)
         return DemoReport(DEMO_NOW, database, imported, store.thread_summaries(db), response_times(db),
-                          store.item_rows(db))
+                          open_items(db, DEMO_NOW), plan(db, config, DEMO_NOW), render_digest(db, config, DEMO_NOW))
     finally:
         db.close()
 
@@ -66,17 +71,30 @@ def render(report: DemoReport) -> str:
     lines += ["", "Response times (median)", f"  {'contact':<34} {'they answer':>12} {'Maya answers':>13}"]
     for rt in report.response_times:
         lines.append(f"  {rt.contact:<34} {format_duration(rt.their_median):>12} {format_duration(rt.my_median):>13}")
-    sections = (("Promises and requests Maya owes", "me", ("promise", "request")),
-                ("Promises and requests her clients owe", "them", ("promise", "request")),
-                ("Meetings", None, ("meeting",)))
+    sections = (("Open promises and requests Maya owes", "me", ("promise", "request")),
+                ("Open promises and requests her clients owe", "them", ("promise", "request")),
+                ("Upcoming meetings", None, ("meeting",)))
     for title, side, kinds in sections:
-        chosen = [i for i in report.items if i["kind"] in kinds and (side is None or i["debtor"] in (side, "both"))]
+        chosen = [i for i in report.items if i["kind"] in kinds and (side is None or i["debtor"] in (side, "both"))
+                  and (i["kind"] != "meeting" or (i["due"] and i["meeting_status"] != "cancelled"
+                                                  and datetime.fromisoformat(i["due"]) > report.now))]
         lines += ["", f"{title} ({len(chosen)})"]
         for item in chosen:
             due = _when(item["due"]) if item["due"] else "no date"
+            flag = " OVERDUE" if item["overdue"] else ""
             status = f" [{item['meeting_status']}]" if item["meeting_status"] else ""
-            lines.append(f"  {due:<17} {item['kind']:<8} {item['contact'] or '':<32}{status}")
+            lines.append(f"  #{item['id']:<3} {due:<17} {item['kind']:<8} {item['contact'] or '':<32}{status}{flag}")
             lines.append(f"      \"{item['sentence'][:110]}\"")
+    lines += ["", f"What mailflow would do now (the demo sends nothing; follow-ups, agendas and feedback "
+                  f"requests are drafts by default)"]
+    for email in report.planned:
+        state = f"held: {email.held}" if email.held else email.mode
+        lines.append(f"  {email.rule:<16} to {', '.join(a.email for a in email.to):<34} {state}")
+        lines.append(f"      why: {email.reason}")
+        if email.quote:
+            lines.append(f"      > {email.quote[:110]}")
+    lines += ["", "The morning digest", "  Subject: " + report.digest.subject, ""]
+    lines += ["  " + line if line else "" for line in report.digest.text.rstrip().splitlines()]
     return "\n".join(lines)
 
 

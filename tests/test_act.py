@@ -296,3 +296,81 @@ def test_sigkill_mid_act_then_restart_delivers_exactly_once(timeline, fault: str
     assert row["status"] in ("sent", "failed")
     if row["status"] == "failed":
         assert "not sent again" in row["status_reason"]
+
+
+def test_the_daily_cap_holds_across_contacts(timeline) -> None:
+    t = timeline("send")
+    t.config = load_config(t.config_path)
+    t.connect(at(5, 9))
+    for i, client in enumerate(("a@client-a.example", "b@client-b.example", "c@client-c.example")):
+        t.mail("Sent", ME, client, f"Quote {i}", "Hi, attached is the quote.\n", at(5, 10),
+               attachment=(f"quote-{i}.pdf", 1000))
+    from dataclasses import replace as dc_replace
+    t.config = dc_replace(t.config, rules=dc_replace(t.config.rules, max_per_day=2))
+    report = t.act(at(9, 10))
+    assert len([r for r in report.outcomes if r["status"] == "sent"]) == 2
+    assert [p.held for p in report.planned if p.held] == ["daily cap of 2 reached"]
+
+
+def test_a_broken_template_is_reported_and_nothing_is_sent(timeline, tmp_path: Path) -> None:
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "follow_up.txt").write_text("Subject: {{ thread.subject }}\n\nHi {{ contact.nickname }}\n")
+    t = timeline("send")
+    from dataclasses import replace as dc_replace
+    t.config = dc_replace(t.config, rules=dc_replace(t.config.rules, templates=overrides))
+    send_proposal(t)
+    report = t.act(at(9, 10))
+    [row] = report.outcomes
+    assert row["status"] == "failed" and "follow_up.txt: line 3" in row["status_reason"]
+    assert t.delivered() == []
+    t.act(at(9, 11))  # not retried every minute
+    assert t.delivered() == [] and len(store.outbox_entries(t.db)) == 1
+
+
+def test_outbox_stats_and_pause_commands(timeline) -> None:
+    from click.testing import CliRunner
+
+    from mailflow.cli import cli
+
+    t = timeline("send")
+    send_proposal(t)
+    t.act(at(9, 10))
+    runner = CliRunner()
+    base = ["--config", str(t.config_path)]
+    listing = runner.invoke(cli, [*base, "outbox"])
+    assert listing.exit_code == 0 and "sent     follow_up" in listing.output and TOM in listing.output
+    assert "proposal sent Mon 05 Oct" in listing.output
+    stats = runner.invoke(cli, [*base, "stats", "--now", at(9, 10).isoformat(), "--json"])
+    assert stats.exit_code == 0 and TOM in stats.output
+    assert runner.invoke(cli, [*base, "pause"]).exit_code == 0
+    planned = runner.invoke(cli, [*base, "plan", "--now", at(12, 10).isoformat()])
+    assert "HELD: sending is paused" in planned.output or "nothing to send" in planned.output
+    assert runner.invoke(cli, [*base, "resume"]).output == "resumed\n"
+
+
+def test_run_serves_until_sigterm_and_holds_its_lock(timeline) -> None:
+    import signal
+    import time
+
+    t = timeline("draft")
+    send_proposal(t)
+    command = [sys.executable, "-m", "mailflow", "--config", str(t.config_path), "run"]
+    service = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = service.stderr.readline()
+            lines.append(line)
+            if "sync:" in line:
+                break
+        assert any("sync:" in line and "new message" in line for line in lines), lines
+        second = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 4 and "already running" in second.stderr
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=10) == 0
+        assert "Traceback" not in service.stderr.read()
+    finally:
+        if service.poll() is None:
+            service.kill()

@@ -35,10 +35,17 @@ def test_demo_shows_threads_response_times_and_items() -> None:
     assert "Imported 37 new messages in 2 folders" in out
     assert "Brightline homepage: two directions" in out
     assert "Response times (median)" in out and "jonas@brightline.example" in out
-    assert "Promises and requests Maya owes" in out and "Promises and requests her clients owe" in out
+    assert "Open promises and requests Maya owes (2)" in out
+    assert "Open promises and requests her clients owe" in out
     assert "I'll send over the brand guidelines and logo files by Monday." in out
     assert "Tue 24 Nov 15:00" in out  # the confirmed call with Priya
+    assert "skip the call" not in out.split("Upcoming meetings")[1].split("What mailflow would do")[0]
     assert "Typeletter" in out and "(automated)" in out
+    plan = out.split("What mailflow would do now")[1].split("The morning digest")[0]
+    assert "follow_up        to tom@studio-orbit.example" in plan and "held: a.holm@" in plan
+    assert "out of office until Mon 30 Nov" in plan and "jonas@" not in plan
+    digest = out.split("The morning digest")[1]
+    assert "OVERDUE: OWED TO YOU (2)" in digest and "I'll send over the brand guidelines" in digest
 
 
 def test_demo_keep_writes_a_private_database(tmp_path: Path) -> None:
