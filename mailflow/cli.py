@@ -498,12 +498,15 @@ def stats(state: State, contact: str | None, now_option: str | None, as_json: bo
     def hours(value: float | None) -> str:
         return format_duration(value * 3600 if value is not None else None)
 
+    def replies(count: int) -> str:
+        return f"{count} repl{'y' if count == 1 else 'ies'}"
+
     for r in rows:
         click.echo(f"{r.contact}")
         click.echo(f"  they answer in  {hours(r.theirs.median_hours):>9} median, {hours(r.theirs.p90_hours):>9} p90"
-                   f"  ({hours(r.theirs.median_work_hours)} in working hours; {r.theirs.count} replies)")
+                   f"  ({hours(r.theirs.median_work_hours)} in working hours; {replies(r.theirs.count)})")
         click.echo(f"  you answer in   {hours(r.mine.median_hours):>9} median, {hours(r.mine.p90_hours):>9} p90"
-                   f"  ({hours(r.mine.median_work_hours)} in working hours; {r.mine.count} replies)")
+                   f"  ({hours(r.mine.median_work_hours)} in working hours; {replies(r.mine.count)})")
         click.echo(f"  promises kept on time: theirs {r.their_promises_kept}/{r.their_promises_due}, "
                    f"yours {r.my_promises_kept}/{r.my_promises_due}; overdue now: theirs {r.overdue_theirs}, "
                    f"yours {r.overdue_mine}")
