@@ -562,14 +562,17 @@ def act(state: State, now_option: str | None, dry_run: bool, as_json: bool) -> N
     from .outbox import act as run_act
     from .sync import sync as run_sync
 
+    from .service import Lock
+
     config = state.config()
     now = _now_option(now_option)
-    db = state.open_db()
-    try:
-        report = run_act(db, config, now, dry_run=dry_run,
-                         resync=lambda name: run_sync(db, config, account=name, now=now))
-    finally:
-        db.close()
+    with Lock(config.database):  # never beside `mailflow run` or another act: one sender per database
+        db = state.open_db()
+        try:
+            report = run_act(db, config, now, dry_run=dry_run,
+                             resync=lambda name: run_sync(db, config, account=name, now=now))
+        finally:
+            db.close()
     if dry_run:
         _show_planned(list(report.planned), as_json)
         return
@@ -630,13 +633,15 @@ def digest(state: State, send_it: bool, now_option: str | None) -> None:
     Example: mailflow digest
     """
     from .outbox import render_digest, send_digest
+    from .service import Lock
 
     config = state.config()
     now = _now_option(now_option)
     db = state.open_db()
     try:
         if send_it:
-            row = send_digest(db, config, now)
+            with Lock(config.database):
+                row = send_digest(db, config, now)
             click.echo(_outbox_line(row))
             if row["status"] == "failed":
                 sys.exit(3)

@@ -504,6 +504,7 @@ def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: st
 def _merge_threads(db: sqlite_utils.Database, keep: int, gone: int) -> None:
     db.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", [keep, gone])
     db.execute("UPDATE items SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    db.execute("UPDATE outbox SET thread_id = ? WHERE thread_id = ?", [keep, gone])
     db.execute("INSERT OR IGNORE INTO thread_contacts (thread_id, address) "
                "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
     db.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
@@ -642,7 +643,8 @@ _CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
     ("done", "they replied", """
         SELECT id, MIN(COALESCE(by_thread, by_sender), COALESCE(by_sender, by_thread)) FROM (
             SELECT i.id,
-                (SELECT MIN(n.date_utc) FROM messages n WHERE n.thread_id = m.thread_id AND n.date_utc > m.date_utc
+                (SELECT MIN(COALESCE(n.date_utc, n.synced_at)) FROM messages n WHERE n.thread_id = m.thread_id
+                   AND (n.date_utc > m.date_utc OR n.answers_id = m.id OR (n.date_utc IS NULL AND n.id > m.id))
                    AND n.direction = 'incoming' AND n.automated = '[]') AS by_thread,
                 (SELECT MIN(n.date_utc) FROM messages n WHERE n.from_addr = i.contact AND n.date_utc > m.date_utc
                    AND n.direction = 'incoming' AND n.automated = '[]') AS by_sender
@@ -700,8 +702,9 @@ def close_items_from_mail(db: sqlite_utils.Database, now: datetime) -> dict[str,
     now_utc = _utc(now)
     counts: dict[str, int] = {}
     with transaction(db):
+        # A woken item is the ledger's to close again: the user's decision was "later", not "never".
         woken = db.execute("""UPDATE items SET status = 'open', snoozed_until = NULL, status_reason = NULL,
-                                  status_at = :now
+                                  set_by_user = 0, status_at = :now
                               WHERE status = 'snoozed' AND snoozed_until <= :now""", {"now": now_utc}).rowcount
         if woken:
             counts["woken"] = woken
@@ -904,6 +907,14 @@ def add_to_outbox(db: sqlite_utils.Database, *, key: str, rule: str, mode: str, 
                ON CONFLICT (key) DO NOTHING""",
             [key, rule, mode, account, item_id, thread_id, contact, json.dumps(list(recipients)), subject,
              message_id, reason, quote, _utc(planned_at), status, status_reason, _utc(utcnow()), raw])
+
+
+def claim_outbox(db: sqlite_utils.Database, entry_id: int, attempts: int, status: str) -> bool:
+    """Take a pending email for delivery; False when another process took it first."""
+    with transaction(db):
+        return db.execute("""UPDATE outbox SET status = ?, attempts = attempts + 1, updated_at = ?
+                             WHERE id = ? AND status = 'pending' AND attempts = ?""",
+                          [status, _utc(utcnow()), entry_id, attempts]).rowcount == 1
 
 
 def update_outbox(db: sqlite_utils.Database, entry_id: int, status: str, reason: str | None, *,

@@ -192,7 +192,8 @@ def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapsh
         thread_id=r["thread_id"], account=r["account"], subject=r["subject"], text=r["new_text"],
         attachment_names=tuple(a["filename"] or "" for a in r["attachments"]),
         sent_at=datetime.fromisoformat(r["date"]) if r["date"] else now,
-        contacts=tuple(c for c in r["contacts"] if c not in config.own_addresses))
+        contacts=tuple(c for c in r["contacts"] if c not in config.own_addresses),
+        to=tuple(a["email"] for a in r["to_addrs"] if a["email"] not in config.own_addresses))
         for r in store.awaiting_reply(db))
     thread_ids = sorted({i.thread_id for i in items if i.thread_id} | {w.thread_id for w in waiting})
     threads = {t["id"]: _thread(t, config.own_addresses) for t in store.thread_details(db, thread_ids)}
@@ -213,8 +214,11 @@ def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapsh
         if _SALUTATION.match(first_line):
             greetings[(thread_id, contact)] = first_line if first_line.endswith(",") else first_line + ","
     outbox = tuple(OutboxEntry(key=r["key"], rule=r["rule"], thread_id=r["thread_id"], contact=r["contact"],
-                               at=datetime.fromisoformat(r["planned_at"].replace("Z", "+00:00")), status=r["status"])
+                               at=datetime.fromisoformat(r["planned_at"].replace("Z", "+00:00")), status=r["status"],
+                               recipients=tuple(r["recipients"]))
                    for r in store.outbox_entries(db))
+    last_heard = {address: datetime.fromisoformat(seen["from_them"].replace("Z", "+00:00"))
+                  for address, seen in store.last_in_touch(db).items() if seen["from_them"]}
     return Snapshot(
         now=now, items=items, waiting=waiting, threads=threads, outbox=outbox, blocked=blocked, away=away,
         connected_at={a: datetime.fromisoformat(t.replace("Z", "+00:00")) for a, t in store.connected_at(db).items()},
@@ -223,7 +227,7 @@ def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapsh
                               "their_median_hours": rt.their_median / 3600 if rt.their_median is not None else None,
                               "my_median_hours": rt.my_median / 3600 if rt.my_median is not None else None}
                              for rt in response_times(db)),
-        paused=store.get_setting(db, "paused") is not None)
+        paused=store.get_setting(db, "paused") is not None, last_heard=last_heard)
 
 
 def _thread(row: dict, own: frozenset[str]) -> Thread:

@@ -61,14 +61,26 @@ class ActReport:
         return counts
 
 
-def sending_account(config: Config, name: str | None = None) -> Account:
-    """The account automated mail goes out from: the rule's, the configured one, or the first with SMTP."""
-    wanted = name or config.rules.account
-    if wanted:
-        return config.account(wanted)
+def sending_account(config: Config, name: str | None = None, *, mode: str = "send") -> Account:
+    """The account an automated email goes out from.
+
+    A draft goes to the Drafts of the thread's own account. Sent mail goes from
+    `rules.account` if set, else the thread's account if it can send, else the
+    first account that can.
+    """
+    accounts = {a.name: a for a in config.accounts}
+    own = accounts.get(name or "")
+    if mode == "draft" and own is not None:
+        return own
+    if config.rules.account:
+        return config.account(config.rules.account)
+    if own is not None and own.smtp_host:
+        return own
     for account in config.accounts:
         if account.smtp_host:
             return account
+    if own is not None:
+        return own
     if config.accounts:
         return config.accounts[0]
     raise ConfigError("no account configured to send from; add an [accounts.NAME] table")
@@ -102,7 +114,7 @@ def enqueue(db: sqlite_utils.Database, config: Config, templates: Templates, ema
     """Render the email and write it to the outbox; None when its key was already there."""
     if store.outbox_has(db, email.key):
         return None
-    account = sending_account(config, email.account)
+    account = sending_account(config, email.account, mode=email.mode)
     user_address = config.identity.addresses[0] if config.identity.addresses else account.username
     message_id = make_message_id(user_address.split("@")[-1])
     local_now = now.astimezone(config.identity.tz)
@@ -129,34 +141,58 @@ def enqueue(db: sqlite_utils.Database, config: Config, templates: Templates, ema
     return email.key
 
 
-def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=None) -> None:
-    """Deliver every pending email; settle the ones a crash left half-way."""
-    entries = [r for r in store.outbox_entries(db) if r["status"] in ("pending", "sending")]
+def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=None,
+            only: set[str] | None = None) -> None:
+    """Deliver the pending emails (those keyed in `only`, if given); settle the ones a crash left half-way.
+
+    `resync(account)` returns that account's SyncReport; when it failed, the
+    account's emails wait, since the re-check would be made on stale mail.
+    """
+    entries = [r for r in store.outbox_entries(db) if r["status"] in ("pending", "sending")
+               and (only is None or r["key"] in only)]
     if not entries:
         return
-    accounts = {r["account"] for r in entries if r["rule"] != "digest"}
+    stale: set[str] = set()
     if resync is not None:
-        for name in sorted(a for a in accounts if a):
-            resync(name)
+        for name in sorted({r["account"] for r in entries if r["rule"] != "digest" and r["account"]}):
+            report = resync(name)
+            if report is not None and not report.ok:
+                log.warning("account %s could not be synced again; its emails wait: %s", name,
+                            "; ".join(report.errors))
+                stale.add(name)
     # Asked as if these emails were not in the outbox yet: otherwise a pending
     # follow-up would count as already done, and the rules would not want it.
     snapshot = ledger.snapshot(db, config, now)
-    settled_only = replace(snapshot, outbox=tuple(e for e in snapshot.outbox if e.status not in ("pending", "sending")))
-    still_wanted = {p.key for p in rules.plan(settled_only, config)} | {r["key"] for r in entries
-                                                                        if r["rule"] == "digest"}
+    settled_only = replace(snapshot, outbox=tuple(e for e in snapshot.outbox
+                                                  if e.status not in ("pending", "sending")))
+    verdicts = {p.key: p.held for p in rules.plan(settled_only, config)}
     for entry in entries:
+        if entry["status"] == "pending" and entry["account"] in stale and entry["rule"] != "digest":
+            continue
         try:
-            _deliver_one(db, config, entry, now, still_wanted)
-        except MailflowError as exc:
+            _deliver_one(db, config, entry, now, verdicts)
+        except SmtpRefused as exc:
+            # The server said no before taking the message: nothing went out, so it may be retried.
             log.error("outbox #%d (%s): %s", entry["id"], entry["key"], exc)
             attempts = entry["attempts"] + 1
-            status = "failed" if attempts >= MAX_ATTEMPTS else entry["status"]
-            store.update_outbox(db, entry["id"], status, str(exc), attempts=attempts)
+            store.update_outbox(db, entry["id"], "failed" if attempts >= MAX_ATTEMPTS else "pending", str(exc),
+                                attempts=attempts)
+        except MailflowError as exc:
+            log.error("outbox #%d (%s): %s", entry["id"], entry["key"], exc)
+            current = next(r for r in store.outbox_entries(db) if r["id"] == entry["id"])
+            if current["status"] == "sending":
+                store.update_outbox(db, entry["id"], "failed",
+                                    f"delivery broke off ({exc}); it may have gone out, so it was not sent again "
+                                    "(check your Sent folder)")
+            else:
+                attempts = current["attempts"] + 1
+                store.update_outbox(db, entry["id"], "failed" if attempts >= MAX_ATTEMPTS else current["status"],
+                                    str(exc), attempts=attempts)
 
 
 def _deliver_one(db: sqlite_utils.Database, config: Config, entry: dict, now: datetime,
-                 still_wanted: set[str]) -> None:
-    account = sending_account(config, entry["account"])
+                 verdicts: dict[str, str | None]) -> None:
+    account = sending_account(config, entry["account"], mode=entry["mode"])
     folder_role = "drafts" if entry["mode"] == "draft" else "sent"
     if entry["status"] == "sending" or entry["attempts"] > 0:
         if _already_filed(account, folder_role, entry["message_id"]):
@@ -168,18 +204,23 @@ def _deliver_one(db: sqlite_utils.Database, config: Config, entry: dict, now: da
                                 "interrupted while handing it to the SMTP server; it may have gone out, so it "
                                 "was not sent again (check your Sent folder)")
             return
-    if entry["key"] not in still_wanted and entry["status"] == "pending":
-        store.update_outbox(db, entry["id"], "dropped",
-                            "no longer wanted: the contact wrote since, or it was settled")
+    if entry["rule"] != "digest" or entry["key"] in verdicts:
+        if entry["key"] not in verdicts:
+            store.update_outbox(db, entry["id"], "dropped",
+                                "no longer wanted: the contact wrote since, or it was settled")
+            return
+        if verdicts[entry["key"]] is not None:
+            log.info("outbox #%d waits: %s", entry["id"], verdicts[entry["key"]])
+            return  # held now (paused, out of hours, away, capped): it stays pending
+    # Claimed atomically: a second mailflow process delivering at the same time finds it taken.
+    if not store.claim_outbox(db, entry["id"], entry["attempts"], "sending" if entry["mode"] == "send" else "pending"):
         return
     if entry["mode"] == "draft":
-        # Counted before the append, so a crash right after it leads to a search, not a second copy.
-        store.update_outbox(db, entry["id"], "pending", None, attempts=entry["attempts"] + 1)
+        # The attempt is counted before the append, so a crash right after it leads to a search, not a copy.
         _append(account, "drafts", entry["raw"], ("\\Draft", "\\Seen"))
         _checkpoint("after-append")
         store.update_outbox(db, entry["id"], "drafted", None)
         return
-    store.update_outbox(db, entry["id"], "sending", None, attempts=entry["attempts"] + 1)
     _send(account, config, entry)
     _checkpoint("after-smtp")
     store.update_outbox(db, entry["id"], "sent", None)
@@ -190,15 +231,23 @@ def _deliver_one(db: sqlite_utils.Database, config: Config, entry: dict, now: da
             log.warning("outbox #%d was sent, but filing a copy in Sent failed: %s", entry["id"], exc)
 
 
+class SmtpRefused(SmtpError):
+    """The SMTP server refused the email before taking it: nothing was sent."""
+
+
 def _send(account: Account, config: Config, entry: dict) -> None:
-    server = smtp.connect(account)
+    try:
+        server = smtp.connect(account)
+    except SmtpError as exc:
+        raise SmtpRefused(str(exc)) from exc
     sender = config.identity.addresses[0] if config.identity.addresses else account.username
     try:
         refused = server.sendmail(sender, entry["recipients"], entry["raw"])
-    except smtplib.SMTPException as exc:
-        raise SmtpError(f"SMTP refused the email: {exc}") from exc
-    except OSError as exc:
-        raise SmtpError(f"SMTP connection failed: {exc}") from exc
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        raise SmtpRefused(f"SMTP refused the email: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        # Broke off mid-transaction: the server may have taken it.
+        raise SmtpError(f"SMTP connection broke during delivery: {exc}") from exc
     finally:
         try:
             server.quit()
@@ -244,10 +293,12 @@ def send_digest(db: sqlite_utils.Database, config: Config, now: datetime) -> dic
     early = replace(config, rules=replace(config.rules, digest=replace(config.rules.digest, mode="send",
                                                                         at=now.astimezone(config.identity.tz)
                                                                         .time().replace(second=0, microsecond=0))))
-    for email in rules.digest(snapshot, early):
-        enqueue(db, early, Templates(config.rules.templates), email, now)
-    deliver(db, early, now)
+    if not (config.rules.digest.to or config.identity.addresses):
+        raise ConfigError("the digest has no one to go to: set identity.addresses or rules.digest.to")
     key = f"digest:{now.astimezone(config.identity.tz).date().isoformat()}"
+    for email in rules.digest(snapshot, early):  # nothing when today's is already in the outbox
+        enqueue(db, early, Templates(config.rules.templates), email, now)
+    deliver(db, early, now, only={key})
     return next(r for r in store.outbox_entries(db) if r["key"] == key)
 
 

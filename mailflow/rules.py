@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .config import Config
@@ -56,6 +56,7 @@ class Waiting:
     attachment_names: tuple[str, ...]
     sent_at: datetime
     contacts: tuple[str, ...]
+    to: tuple[str, ...] = ()  # whom the message was addressed to (not Cc), the user excluded
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class OutboxEntry:
     contact: str | None
     at: datetime
     status: str
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Snapshot:
     greetings: dict[tuple[int, str], str] = field(default_factory=dict)  # (thread, contact) -> "Hi Jonas,"
     response_times: tuple[dict[str, Any], ...] = ()
     paused: bool = False
+    last_heard: dict[str, datetime] = field(default_factory=dict)  # address -> their latest message to the user
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,11 @@ def follow_ups(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
                  item: RuleItem | None = None, waiting: Waiting | None = None) -> None:
         if thread_id is None or contact is None:
             return
-        if working_days_between(anchor, now, identity) < rule.after_days:
+        # Silence is counted from the last word either way: a client who wrote
+        # "still on it" yesterday has not gone quiet, whatever they owe.
+        heard = snapshot.last_heard.get(contact)
+        quiet_since = max(anchor, heard) if heard is not None else anchor
+        if working_days_between(quiet_since, now, identity) < rule.after_days:
             return
         known = candidates.get(thread_id)
         if known is None or anchor < known[0]:  # the oldest debt in the thread leads
@@ -224,19 +231,20 @@ def follow_ups(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
         if _too_old(snapshot, config, waiting.account, waiting.sent_at):
             continue
         days = working_days_between(waiting.sent_at, now, identity)
-        contact = waiting.contacts[0] if waiting.contacts else None
+        contact = (waiting.to or waiting.contacts or (None,))[0]
         consider(waiting.thread_id, waiting.sent_at, "proposal", contact,
                  f"proposal sent {waiting.sent_at:%a %d %b} with no reply for {days} working days", waiting=waiting)
 
     planned = []
     for thread_id, (anchor, kind, contact, item, waiting, reason) in sorted(candidates.items()):
-        earlier = sorted((e for e in snapshot.outbox if e.rule == "follow_up" and e.thread_id == thread_id
-                          and e.status != "dropped"), key=lambda e: e.at)
+        in_thread = [e for e in snapshot.outbox if e.rule == "follow_up" and e.thread_id == thread_id]
+        earlier = sorted((e for e in in_thread if e.status != "dropped"), key=lambda e: e.at)
         if len(earlier) >= rule.max_per_thread:
             continue
         if earlier and working_days_between(earlier[-1].at, now, identity) < rule.min_gap_days:
             continue
-        step = len(earlier) + 1
+        # Numbered past every earlier key, dropped ones too, so a new step never reuses a spent key.
+        step = max((int(e.key.rsplit(":", 1)[1]) for e in in_thread), default=0) + 1
         thread = snapshot.threads.get(thread_id)
         if thread is None:
             continue
@@ -273,12 +281,20 @@ def _meetings(snapshot: Snapshot) -> dict[tuple[int, datetime], list[RuleItem]]:
 
 
 def _confirmed(group: list[RuleItem]) -> bool:
-    """Accepted by someone, and neither cancelled nor moved since."""
-    return any(i.meeting_status == "accepted" for i in group) and not any(i.status == "cancelled" for i in group)
+    """Accepted by someone, and neither cancelled nor moved since, in any thread."""
+    return any(i.meeting_status == "accepted" for i in group) and not any(
+        i.status == "cancelled" or i.meeting_status == "cancelled" for i in group)
 
 
-def _meeting_recipients(snapshot: Snapshot, thread: Thread) -> tuple[Address, ...]:
-    return tuple(Address(snapshot.names.get(c, ""), c) for c in thread.contacts)
+def _meeting_recipients(snapshot: Snapshot, group: list[RuleItem]) -> tuple[Address, ...]:
+    # The people the meeting was arranged with, not everyone ever copied on the thread.
+    contacts = sorted({i.contact for i in group if i.contact})
+    return tuple(Address(snapshot.names.get(c, ""), c) for c in contacts)
+
+
+def _meeting_key(rule: str, group: list[RuleItem], start: datetime) -> str:
+    contact = min((i.contact for i in group if i.contact), default="")
+    return f"{rule}:{contact}:{start.astimezone(timezone.utc):%Y-%m-%dT%H:%MZ}"
 
 
 def agendas(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
@@ -294,13 +310,13 @@ def agendas(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
         thread = snapshot.threads.get(thread_id)
         if thread is None or _too_old(snapshot, config, first.account, first.sent_at):
             continue
-        contacts = set(thread.contacts)
+        contacts = {i.contact for i in group if i.contact}
         open_items = [{"kind": i.kind, "sentence": i.sentence, "due": i.due, "debtor": i.debtor}
                       for i in snapshot.items
                       if i.status == "open" and i.kind != "meeting" and i.contact in contacts]
-        to = _meeting_recipients(snapshot, thread)
+        to = _meeting_recipients(snapshot, group)
         planned.append(PlannedEmail(
-            key=f"agenda:thread{thread_id}:{start.isoformat()}", rule="agenda", mode=rule.mode,
+            key=_meeting_key("agenda", group, start), rule="agenda", mode=rule.mode,
             account=first.account, to=to, subject=_reply_subject(thread.subject),
             in_reply_to=thread.last_message_id, references=thread.references,
             context={"contacts": [_person(snapshot, a.email) for a in to],
@@ -336,9 +352,9 @@ def feedback_requests(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
         thread = snapshot.threads.get(thread_id)
         if thread is None or _too_old(snapshot, config, first.account, first.sent_at):
             continue
-        to = _meeting_recipients(snapshot, thread)
+        to = _meeting_recipients(snapshot, group)
         planned.append(PlannedEmail(
-            key=f"feedback_request:thread{thread_id}:{start.isoformat()}", rule="feedback_request",
+            key=_meeting_key("feedback_request", group, start), rule="feedback_request",
             mode=rule.mode, account=first.account, to=to, subject=_reply_subject(thread.subject),
             in_reply_to=thread.last_message_id, references=thread.references,
             context={"contacts": [_person(snapshot, a.email) for a in to],
@@ -364,7 +380,8 @@ def digest(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
     total = sum(context["counts"].values())
     return [PlannedEmail(key=key, rule="digest", mode=rule.mode, account=config.rules.account, to=(Address("", to),),
                          subject="mailflow digest", in_reply_to=None, references=(), context=context,
-                         reason=f"daily digest at {rule.at:%H:%M}; {total} entries", contact=to)]
+                         reason=f"daily digest at {rule.at:%H:%M}; {total} entries", contact=to,
+                         held="sending is paused (mailflow resume)" if snapshot.paused else None)]
 
 
 def digest_context(snapshot: Snapshot, config: Config) -> dict[str, Any]:
@@ -404,9 +421,10 @@ def _apply_safety(planned: list[PlannedEmail], snapshot: Snapshot, config: Confi
     now, identity, rules = snapshot.now, config.identity, config.rules
     own = config.own_addresses
     local_day = now.astimezone(identity.tz).date()
-    done_today = [e for e in snapshot.outbox if e.status in ("sent", "drafted", "pending")
+    # Everything that went out or may have: a 'failed' email can have reached its recipient.
+    done_today = [e for e in snapshot.outbox if e.status in ("sent", "drafted", "pending", "sending", "failed")
                   and e.at.astimezone(identity.tz).date() == local_day and e.rule != "digest"]
-    per_contact = Counter(e.contact for e in done_today)
+    per_contact = Counter(address for e in done_today for address in (e.recipients or (e.contact,)))
     total = len(done_today)
     result = []
     for email in planned:
@@ -415,12 +433,13 @@ def _apply_safety(planned: list[PlannedEmail], snapshot: Snapshot, config: Confi
             held = "sending is paused (mailflow resume)"
         if held is None and not is_working_time(now, identity):
             held = f"outside working hours; next at {next_working_time(now, identity):%a %d %b %H:%M}"
-        if held is None and per_contact[email.contact] >= rules.max_per_contact_per_day:
-            held = f"already {per_contact[email.contact]} automated email(s) to {email.contact} today"
+        busiest = max((a.email for a in email.to), key=lambda a: per_contact[a], default=None)
+        if held is None and busiest and per_contact[busiest] >= rules.max_per_contact_per_day:
+            held = f"already {per_contact[busiest]} automated email(s) to {busiest} today"
         if held is None and total >= rules.max_per_day:
             held = f"daily cap of {rules.max_per_day} reached"
         if held is None:
-            per_contact[email.contact] += 1
+            per_contact.update(a.email for a in email.to)
             total += 1
         result.append(replace(email, held=held))
     return result

@@ -137,7 +137,10 @@ def run(config: Config, stop: threading.Event, *, tick: float = 1.0) -> None:
 
 
 def _guarded(name: str, step) -> None:
+    # A service outlives a bad minute: any failure is logged and the step runs again at its next turn.
     try:
         step()
     except MailflowError as exc:
         log.error("%s: %s", name, exc)
+    except Exception:  # noqa: BLE001
+        log.exception("%s failed unexpectedly", name)

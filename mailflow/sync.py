@@ -103,7 +103,7 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
             account_errors[acct.name] = str(exc)
             error = str(exc)
         store.finish_account_sync(db, acct.name, error)
-    settle(db, now or store.utcnow())
+    settle(db, min(now, store.utcnow()) if now else store.utcnow())  # a preview never records the future
     return SyncReport(tuple(results), time.monotonic() - started, account_errors)
 
 
@@ -271,7 +271,7 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
     if progress:
         progress(str(path), done, total or done)
     store.finish_account_sync(db, account, None)
-    settle(db, now or store.utcnow())
+    settle(db, min(now, store.utcnow()) if now else store.utcnow())
     results = tuple(FolderResult(account, folder, n, d, b) for folder, (n, d, b) in sorted(counts.items()))
     return SyncReport(results, time.monotonic() - started)
 

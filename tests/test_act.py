@@ -374,3 +374,72 @@ def test_run_serves_until_sigterm_and_holds_its_lock(timeline) -> None:
     finally:
         if service.poll() is None:
             service.kill()
+
+
+# --- regressions found in review: each of these once let an email out that must not go ---
+
+def test_a_pending_email_waits_while_paused_and_goes_once_after_resume(timeline) -> None:
+    from mailflow.outbox import pause, resume
+
+    t = timeline("send")
+    send_proposal(t)
+    t.smtp.require_auth(t.mailbox.username, "not-the-password")  # the server refuses the login
+    report = t.act(at(9, 10))
+    assert [r["status"] for r in report.outcomes] == ["pending"] and t.delivered() == []
+    t.smtp.require_auth(t.mailbox.username, t.mailbox.password)
+    pause(t.db, at(9, 11))
+    t.act(at(9, 12))
+    t.act(at(9, 23, 30))
+    assert t.delivered() == []
+    resume(t.db)
+    t.act(at(9, 23, 45))  # resumed, but outside working hours: still waiting
+    assert t.delivered() == []
+    t.act(at(12, 9, 5))
+    assert len(t.delivered()) == 1 and store.outbox_entries(t.db)[0]["status"] == "sent"
+
+
+def test_a_client_who_wrote_recently_has_not_gone_quiet(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    t.mail("INBOX", TOM, ME, "Logo files", "Hi Maya,\n\nI'll send the logo files by Tuesday.\n\nTom\n", at(5, 10))
+    t.mail("INBOX", TOM, ME, "Another thing", "Sorry, our designer is ill; we are still on it.\n", at(9, 9, 50))
+    assert t.act(at(9, 10)).outcomes == ()
+    assert t.delivered() == []
+
+
+def test_a_cancellation_in_another_thread_cancels_the_agenda(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    ask = t.mail("Sent", ME, PRIYA, "Landing page review", "Hi Priya,\n\nDoes Thursday at 3pm work for a quick "
+                 "call?\n\nMaya\n", at(5, 11))
+    t.mail("INBOX", PRIYA, ME, "Re: Landing page review", "Thursday at 3pm works, talk then!\n", at(5, 13),
+           reply_to=ask)
+    t.mail("INBOX", PRIYA, ME, "Change of plans", "Hi Maya, we need to cancel our call on Thursday at 3pm.\n",
+           at(6, 9))
+    for now in (at(8, 13), at(9, 10)):
+        report = t.act(now)
+        assert [r["rule"] for r in report.outcomes if r["rule"] != "follow_up"] == []
+    assert [m for m in t.delivered() if "Agenda" in m["Subject"]] == []
+
+
+def test_a_follow_up_goes_to_the_proposals_addressee_not_the_cc(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    t.mail("Sent", ME, TOM, "Proposal: website", "Hi Tom,\n\nattached is my proposal.\n\nMaya\n", at(5, 10),
+           attachment=("proposal.pdf", 2000), headers={"Cc": "accounts@studio-orbit.example"})
+    t.act(at(9, 10))
+    [sent] = t.delivered()
+    assert sent["To"] == TOM and "Hi Tom" in sent.get_payload(decode=True).decode()
+
+
+def test_a_failed_resync_keeps_emails_waiting(timeline) -> None:
+    from mailflow.sync import SyncReport
+
+    t = timeline("send")
+    send_proposal(t)
+    now = at(9, 10)
+    assert sync(t.db, t.config, now=now).ok
+    [email_] = [p for p in plan(t.db, t.config, now) if p.held is None]
+    enqueue(t.db, t.config, Templates(), email_, now)
+    deliver(t.db, t.config, now, resync=lambda name: SyncReport((), 0.1, {name: "connection refused"}))
+    assert t.delivered() == [] and store.outbox_entries(t.db)[0]["status"] == "pending"

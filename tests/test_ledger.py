@@ -161,3 +161,26 @@ def test_what_the_user_set_by_hand_is_never_undone(monkeypatch: pytest.MonkeyPat
         mark(db, 999, "done", T0)
     with pytest.raises(UsageError, match="cannot read"):
         mark(db, item["id"], "snooze", T0, until="someday maybe")
+
+
+def test_a_woken_snooze_is_closed_by_a_later_reply() -> None:
+    from mailflow.ledger import mark, settle
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files by Monday?", outgoing=True, mid="q@x"))
+    [item] = store.item_rows(db)
+    mark(db, item["id"], "snooze", T0, until="2026-11-20T09:00:00+01:00")
+    settle(db, datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
+    _store(db, _reply("Here you go.", outgoing=False, mid="r@x", parent="q@x", hours=60))
+    settle(db, datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc))
+    assert store.item_rows(db, status=None)[0]["status_reason"] == "they replied"
+
+
+def test_outbox_claims_are_exclusive() -> None:
+    db = _ledger_db()
+    store.add_to_outbox(db, key="k", rule="follow_up", mode="send", account="work", item_id=None, thread_id=None,
+                        contact="c@x", recipients=["c@x"], subject="s", message_id="<m@x>", reason="r", quote=None,
+                        planned_at=T0, status="pending", status_reason=None, raw=b"x")
+    [row] = store.outbox_entries(db)
+    assert store.claim_outbox(db, row["id"], 0, "sending")
+    assert not store.claim_outbox(db, row["id"], 0, "sending")  # a second process finds it taken
