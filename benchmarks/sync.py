@@ -97,7 +97,9 @@ def build_mailbox(dovecot: Dovecot, username: str, count: int) -> None:
 
 def mailbox_messages(count: int, *, outgoing: bool, seed: int = 7) -> Iterator[bytes]:
     rng = random.Random(seed)
+    # Spread over the two years before 2026, whatever the size: mail is never from the future.
     start = datetime(2024, 1, 8, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+    step = timedelta(days=730) / count
     n = 0
     while n < count:
         client = rng.choice(CLIENTS)
@@ -112,7 +114,7 @@ def mailbox_messages(count: int, *, outgoing: bool, seed: int = 7) -> Iterator[b
             if from_me == outgoing:
                 yield make_message(sender=ME if from_me else client, to=client if from_me else ME,
                                    subject=("Re: " if i else "") + subject,
-                                   date=start + timedelta(minutes=37 * n), message_id=mid,
+                                   date=start + step * n, message_id=mid,
                                    in_reply_to=previous[-1] if previous else None, references=list(previous),
                                    body=text, attachment=attachment)
             previous.append(mid)

@@ -693,11 +693,15 @@ _CLOSING_RULES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def close_items_from_mail(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+_CLOCK_RULES = ("took place", "no news for 60 days")
+
+
+def close_items_from_mail(db: sqlite_utils.Database, now: datetime, *, new_mail: bool = True) -> dict[str, int]:
     """Close open items that later mail (or the clock) shows to be settled; wake snoozed ones.
 
     Items the user set by hand are left alone. A closing moment in the future
-    (mail dated ahead of `now`, as when previewing) does not count yet.
+    (mail dated ahead of `now`, as when previewing) does not count yet. Without
+    `new_mail` only the clock's rules run: the others cannot have changed.
     """
     now_utc = _utc(now)
     counts: dict[str, int] = {}
@@ -709,6 +713,8 @@ def close_items_from_mail(db: sqlite_utils.Database, now: datetime) -> dict[str,
         if woken:
             counts["woken"] = woken
         for status, reason, query in _CLOSING_RULES:
+            if not new_mail and reason not in _CLOCK_RULES:
+                continue
             rows = db.execute(query, {"now": now_utc}).fetchall()
             closing = [(status, reason, at, item_id) for item_id, at in rows if at is not None and at <= now_utc]
             changed = db.conn.executemany(

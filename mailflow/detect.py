@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -64,6 +65,24 @@ def _rxi(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+class _Needled:
+    """A slow pattern behind a fast check: it cannot match unless the text holds one
+    of `needles`, literal strings every match contains. A few `in` tests cost a
+    fraction of one search, and most sentences hold none of the needles."""
+
+    __slots__ = ("needles", "rx")
+
+    def __init__(self, needles: str, rx: re.Pattern[str]) -> None:
+        self.needles = tuple(needles.split())
+        self.rx = rx
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        for needle in self.needles:
+            if needle in text:
+                return self.rx.search(text, pos, endpos)
+        return None
+
+
 # For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
 # ASCII sentences (nearly all) go through bytes.translate, a plain table lookup
 # several times faster than str.translate's per-character dict lookups.
@@ -81,8 +100,8 @@ _RULE_LINE = re.compile(r"[*=_~#-](?:\s*[*=_~#-]){3,}")
 _RULE_HINT = re.compile(r"\*\*|\* \*|--|==|__|~~|##")
 _CONTROL_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127]))
 _CONTROL_TO_SPACE = str.maketrans(_CONTROL_CHARS + "\ufffd", " " * (len(_CONTROL_CHARS) + 1))
-# Most bodies have none: one charset scan is far cheaper than translating the whole body.
-_CONTROL = re.compile("[" + re.escape(_CONTROL_CHARS) + "\ufffd]")
+# ASCII bodies (nearly all) take the bytes route: a table lookup, not a dict lookup per character.
+_CONTROL_BYTES = bytes.maketrans(_CONTROL_CHARS.encode(), b" " * len(_CONTROL_CHARS))
 # Sentence ends inside a line; line breaks are decided by _join_lines. A leading
 # character class lets `re` skip ahead fast, which matters at 2,000 messages/s.
 # The group makes split() keep each cut, which stays with the text before it.
@@ -188,7 +207,7 @@ _MEETING_NOUN = _rx(
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
 )
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
-_MEET_WISH = _rx(
+_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect", _rx(
     r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
     r"willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
     r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
@@ -196,13 +215,13 @@ _MEET_WISH = _rx(
     r"'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
-)
-_MEET_CANCEL = _rx(
+))
+_MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
     r"is\s+off\b)"
-)
+))
 _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
@@ -354,12 +373,13 @@ _HEDGE = _rx(
     r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if)\b"
 )
 # Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
-_REPORTED = re.compile(
+_REPORTED = _Needled("said says mentioned told promised noted thinks believes indicated claims claimed wrote writes "
+                     "confirmed explained suggested asked", re.compile(
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b|Meeting\b|Call\b|Time\b|Date\b|It\b|This\b|That\b|"
     r"Everything\b|All\b|Order\b|Payment\b|Invoice\b|Delivery\b|Booking\b|Appointment\b|"
     r"Session\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
     r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
-)
+))
 _PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+going\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
 
 
@@ -411,7 +431,9 @@ def detect(
 def sentences(text: str) -> list[str]:
     """The sentences of a body, cleaned, skipping separators and junk."""
     text = text[:MAX_CHARS]
-    if _CONTROL.search(text):
+    if text.isascii():
+        text = text.encode().translate(_CONTROL_BYTES).decode()
+    else:
         text = text.translate(_CONTROL_TO_SPACE)
     if _RULE_HINT.search(text):
         text = _RULE_LINE.sub("\n\n", text)
@@ -521,11 +543,12 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
         return None
-    if _REPORTED.search(body) and not _MEET_CANCEL.search(low):
+    cancel = _MEET_CANCEL.search(low)
+    if _REPORTED.search(body) and not cancel:
         return None
-    if _MEET_CANCEL.search(low) and not _MEET_COUNTER.search(low):
+    if cancel and not _MEET_COUNTER.search(low):
         return "meeting", "both", "cancelled", 0
-    if _MEET_CANCEL.search(low):
+    if cancel:
         return "meeting", "both", "moved", 0  # "can't make 2pm, can we do tomorrow?"
     if _MEET_MOVE.search(low):
         return "meeting", "both", "moved", 0
@@ -544,9 +567,9 @@ _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
 _AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
 # Asking for a phone call or a talk proposes one, even without a day.
-_CALL_ME = _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
+_CALL_ME = _Needled("call ring phone give talk meet speak", _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
                r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
-               r"(?:talk|meet|speak)\b")
+               r"(?:talk|meet|speak)\b"))
 _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")
@@ -569,13 +592,13 @@ _HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+li
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
-_INVITE = _rx(
+_INVITE = _Needled("what which when availability sit invited plan", _rx(
     r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
     r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
     r"suits)|\byour\s+availability\b|\bsit\s+down\s+(?:with|and|on|to|together|next|this|tomorrow)\b|"
     r"\b(?:are|is|you're|you\s+are)\s+(?:cordially\s+|all\s+)?invited\s+to\b|"
     r"\bplan\s+(?:to\s+(?:attend|join|be\s+there)|on\s+(?:attending|joining|being\s+there))\b"
-)
+))
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(

@@ -120,9 +120,9 @@ def open_items(db: sqlite_utils.Database, now: datetime, *, debtor: str | None =
     return [row for row in rows if row["overdue"]] if overdue else rows
 
 
-def settle(db: sqlite_utils.Database, now: datetime) -> dict[str, int]:
+def settle(db: sqlite_utils.Database, now: datetime, *, new_mail: bool = True) -> dict[str, int]:
     """Bring the ledger up to `now`: close what later mail settled, wake snoozed items."""
-    return store.close_items_from_mail(db, now)
+    return store.close_items_from_mail(db, now, new_mail=new_mail)
 
 
 ACTIONS = {"done": ("done", "marked done by you"), "dismiss": ("cancelled", "dismissed by you"),

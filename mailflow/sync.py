@@ -103,7 +103,8 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
             account_errors[acct.name] = str(exc)
             error = str(exc)
         store.finish_account_sync(db, acct.name, error)
-    settle(db, min(now, store.utcnow()) if now else store.utcnow())  # a preview never records the future
+    # A preview never records the future; with no new mail only the clock can have settled anything.
+    settle(db, min(now, store.utcnow()) if now else store.utcnow(), new_mail=any(r.new for r in results))
     return SyncReport(tuple(results), time.monotonic() - started, account_errors)
 
 
