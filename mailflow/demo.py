@@ -8,7 +8,6 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
 
 from . import db as store
 from .config import Config, Identity
@@ -85,8 +84,8 @@ def render(report: DemoReport) -> str:
             status = f" [{item['meeting_status']}]" if item["meeting_status"] else ""
             lines.append(f"  #{item['id']:<3} {due:<17} {item['kind']:<8} {item['contact'] or '':<32}{status}{flag}")
             lines.append(f"      \"{item['sentence'][:110]}\"")
-    lines += ["", f"What mailflow would do now (the demo sends nothing; follow-ups, agendas and feedback "
-                  f"requests are drafts by default)"]
+    lines += ["", "What mailflow would do now (the demo sends nothing; follow-ups, agendas and feedback "
+                  "requests are drafts by default)"]
     for email in report.planned:
         state = f"held: {email.held}" if email.held else email.mode
         lines.append(f"  {email.rule:<16} to {', '.join(a.email for a in email.to):<34} {state}")

@@ -195,7 +195,10 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 
 # --- meetings -------------------------------------------------------------------
 
-_MEETING_NOUN = _rx(
+_MEETING_NOUN = _Needled(
+    "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
+    "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
+    "discussion", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?(?!(?:\s+[\w']+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|"
     r"criteria|"
     r"expectations|demand|goals?|pressure|standards?|obligations?|specs?))|chat|catch[\s-]?up|lunch|coffee|dinner|"
@@ -205,7 +208,7 @@ _MEETING_NOUN = _rx(
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day'?s|tomorrow'?s|today'?s|tonight'?s|"
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
-)
+))
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect", _rx(
     r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
@@ -226,12 +229,12 @@ _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
 )
-_MEET_ACCEPT = _rx(
+_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept", _rx(
     r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|i(?:'ll|\s+will)\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:is\s+)?confirmed|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
     r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?)\b"
-)
+))
 _MEET_PROPOSE = _rx(
     r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
     r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
@@ -567,9 +570,10 @@ _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
 _AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
 # Asking for a phone call or a talk proposes one, even without a day.
-_CALL_ME = _Needled("call ring phone give talk meet speak", _rx(r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
-               r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
-               r"(?:talk|meet|speak)\b"))
+_CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
+    r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
+    r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
+    r"(?:talk|meet|speak)\b"))
 _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")

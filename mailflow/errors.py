@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
+
 
 class MailflowError(Exception):
     """Base of every error mailflow raises on purpose."""
@@ -53,3 +56,17 @@ class LockedError(OperationalError):
     """Another mailflow process holds the database lock."""
 
     exit_code = 4
+
+
+def describe_error(exc: BaseException) -> str:
+    """A network or server failure in one short line, without the traceback's noise."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate check failed: {exc.verify_message}"
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return "host not found"
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:300]

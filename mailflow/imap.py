@@ -13,7 +13,6 @@ import email.header
 import imaplib
 import logging
 import re
-import socket
 import ssl
 import urllib.parse
 from collections import defaultdict
@@ -25,7 +24,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from .config import Account
-from .errors import AuthError, ImapError
+from .errors import AuthError, ImapError, describe_error
 from .records import Attachment, RawMessage, TextPart
 
 log = logging.getLogger(__name__)
@@ -62,21 +61,6 @@ def _tls_context(account: Account) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=account.ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
-
-
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate check failed: {exc.verify_message}"
-    if isinstance(exc, socket.timeout):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "host not found"
-    text = str(exc).strip() or exc.__class__.__name__
-    if isinstance(text, bytes):  # some imaplib errors carry raw server text
-        text = text.decode("utf-8", "replace")
-    return text.splitlines()[0][:300]
 
 
 class ImapSession:

@@ -31,8 +31,8 @@ from . import db as store
 from . import ledger, rules, smtp
 from .compose import TemplateError, Templates, build_email, make_message_id
 from .config import Account, Config
-from .errors import ConfigError, ImapError, MailflowError, SmtpError
-from .imap import TRANSIENT, ImapSession, describe_error
+from .errors import ConfigError, ImapError, MailflowError, SmtpError, describe_error
+from .imap import TRANSIENT, ImapSession
 from .records import Address
 from .rules import PlannedEmail
 

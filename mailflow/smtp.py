@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 
 from .config import Account
-from .errors import ConfigError, SmtpError
+from .errors import ConfigError, SmtpError, describe_error
 
 log = logging.getLogger(__name__)
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate check failed: {exc.verify_message}"
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {text.splitlines()[0] if text else ''}".strip()
-    if isinstance(exc, socket.timeout):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "host not found"
-    return (str(exc).strip() or exc.__class__.__name__).splitlines()[0][:300]
+    return describe_error(exc)
 
 
 def connect(account: Account) -> smtplib.SMTP:

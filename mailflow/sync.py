@@ -20,8 +20,8 @@ import sqlite_utils
 
 from . import db as store
 from .config import Account, Config
-from .errors import AuthError, ConfigError, ImapError, MailflowError
-from .imap import BATCH_SIZE, TRANSIENT, ImapSession, describe_error
+from .errors import AuthError, ConfigError, ImapError, MailflowError, describe_error
+from .imap import BATCH_SIZE, TRANSIENT, ImapSession
 from .local import iter_messages
 from .parse import parse
 from .ledger import examine, settle
