@@ -165,3 +165,20 @@ def test_sync_without_accounts_is_a_config_error(tmp_path: Path) -> None:
     path.write_text(f'database = "{tmp_path / "mf.db"}"\n[identity]\naddresses = ["a@example.com"]\n')
     result = run("--config", str(path), "sync")
     assert result.exit_code == 2 and "no accounts configured" in result.stderr
+
+
+def test_done_overdue_and_digest_commands(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f'database = "{tmp_path / "mf.db"}"\n[identity]\nname = "Maya Lindqvist"\n'
+                    'addresses = ["maya@lindqvist.studio"]\ntimezone = "Europe/Berlin"\n')
+    assert run("--config", str(path), "import", str(sample_path())).exit_code == 0
+    now = ["--now", "2026-11-20T09:00:00+01:00"]
+    overdue = run("--config", str(path), "items", "--overdue", "--theirs", *now)
+    assert "OVERDUE" in overdue.output and "brand guidelines" in overdue.output
+    item_id = json.loads(run("--config", str(path), "items", "--overdue", "--theirs", "--json", *now).output)[0]["id"]
+    assert run("--config", str(path), "done", str(item_id)).output.startswith(f"#{item_id} done:")
+    after = run("--config", str(path), "items", "--overdue", "--theirs", *now).output
+    assert f"#{item_id} " not in after
+    digest = run("--config", str(path), "digest", *now)
+    assert digest.exit_code == 0 and digest.output.startswith("Subject: Daily digest, Fri 20 Nov")
+    assert "OVERDUE: YOU OWE" in digest.output

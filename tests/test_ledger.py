@@ -184,3 +184,27 @@ def test_outbox_claims_are_exclusive() -> None:
     [row] = store.outbox_entries(db)
     assert store.claim_outbox(db, row["id"], 0, "sending")
     assert not store.claim_outbox(db, row["id"], 0, "sending")  # a second process finds it taken
+
+
+def test_meetings_close_when_held_moved_and_old_items_expire() -> None:
+    from mailflow.ledger import settle
+
+    db = _ledger_db()
+    _store(db, message("Let's talk Friday at 3pm.", outgoing=True, mid="a@x"),
+           _reply("Friday at 3pm works, talk then!", outgoing=False, mid="b@x", parent="a@x", hours=1))
+    settle(db, datetime(2026, 11, 20, 16, 30, tzinfo=timezone.utc))  # an hour after it started
+    assert {r["status_reason"] for r in store.item_rows(db, status=None) if r["kind"] == "meeting"} == {"took place"}
+
+    db = _ledger_db()
+    _store(db, message("Let's talk Friday at 3pm.", outgoing=True, mid="a@x"),
+           _reply("Can we move our call to Monday at 10?", outgoing=False, mid="b@x", parent="a@x", hours=2))
+    settle(db, T0 + timedelta(hours=3))
+    friday = next(r for r in store.item_rows(db, status=None) if r["sentence"].startswith("Let's talk"))
+    assert (friday["status"], friday["status_reason"]) == ("cancelled", "moved")
+
+    db = _ledger_db()
+    _store(db, message("Could you send me the logo files?", outgoing=True, mid="a@x"))
+    settle(db, T0 + timedelta(days=59))
+    assert store.item_rows(db)[0]["status"] == "open"
+    settle(db, T0 + timedelta(days=61))
+    assert store.item_rows(db, status=None)[0]["status_reason"] == "no news for 60 days"

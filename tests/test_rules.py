@@ -54,3 +54,44 @@ def test_the_digest_waits_while_paused() -> None:
     paused = Snapshot(now=at(9, 9), items=(), paused=True)
     [digest] = plan(paused, config)
     assert digest.rule == "digest" and digest.held == "sending is paused (mailflow resume)"
+
+
+def follow_up_entry(step: int, day: int, status: str = "sent") -> OutboxEntry:
+    return OutboxEntry(key=f"follow_up:thread1:{step}", rule="follow_up", thread_id=1, contact="tom@x",
+                       at=at(day, 10), status=status, recipients=("tom@x",))
+
+
+def test_follow_ups_per_thread_are_capped_and_spaced() -> None:
+    item = promise(1, 1, "tom@x")
+    first = [follow_up_entry(1, 9)]
+    # Step 2 waits min_gap_days (4) working days after step 1...
+    assert [p for p in plan(snapshot([item], first, now=at(14, 10)), CONFIG) if p.rule == "follow_up"] == []
+    [second] = [p for p in plan(snapshot([item], first, now=at(15, 18)), CONFIG) if p.rule == "follow_up"]
+    assert second.key == "follow_up:thread1:2" and "follow-up 2 of 2" in second.reason
+    # ...and there is no third (max_per_thread = 2).
+    both = first + [follow_up_entry(2, 16)]
+    assert [p for p in plan(snapshot([item], both, now=at(28, 10)), CONFIG) if p.rule == "follow_up"] == []
+
+
+def test_never_to_the_users_own_address() -> None:
+    mine = promise(1, 1, "maya@lindqvist.studio")
+    [email] = [p for p in plan(snapshot([mine]), CONFIG) if p.rule == "follow_up"]
+    assert email.held == "maya@lindqvist.studio is your own address"
+
+
+def test_digest_sections_sort_items_by_when_and_who() -> None:
+    from mailflow.rules import digest_context
+
+    def item(item_id: int, debtor: str, due: datetime | None, kind: str = "promise") -> RuleItem:
+        return RuleItem(id=item_id, kind=kind, debtor=debtor, contact="tom@x", sentence=f"item {item_id}", due=due,
+                        due_text=None, meeting_status="accepted" if kind == "meeting" else None, status="open",
+                        status_reason=None, thread_id=None, account="work", sent_at=at(1, 10))
+
+    now = at(7, 9)  # Wednesday morning
+    items = [item(1, "me", at(6, 17)), item(2, "them", at(5, 17)), item(3, "me", at(7, 17)),
+             item(4, "them", at(9, 17)), item(5, "them", None, "request"), item(6, "both", at(8, 15), "meeting"),
+             item(7, "them", None)]
+    sections = digest_context(Snapshot(now=now, items=tuple(items)), CONFIG)["sections"]
+    assert {name: [e["id"] for e in entries] for name, entries in sections.items()} == {
+        "overdue_mine": [1], "overdue_theirs": [2], "due_today": [3], "due_this_week": [4],
+        "waiting_for_reply": [5], "upcoming_meetings": [6]}
