@@ -156,6 +156,15 @@ class ImapSession:
         return Selected(int(uidvalidity), int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None,
                         int(info.get(b"EXISTS", 0)))
 
+    def status(self, folder: str) -> Selected:
+        """UIDVALIDITY and UIDNEXT without opening the folder: servers answer STATUS from a small index."""
+        info = self._call(f"STATUS {folder}", self.client.folder_status, folder,
+                          [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"])
+        if b"UIDVALIDITY" not in info:
+            raise ImapError(f"{self.where} gave no UIDVALIDITY for {folder}")
+        return Selected(int(info[b"UIDVALIDITY"]), int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None,
+                        int(info.get(b"MESSAGES", 0)))
+
     def uids_after(self, last_uid: int) -> list[int]:
         # "N:*" always matches the highest UID even when it is below N, so filter.
         found = self._call("UID SEARCH", self.client.search, ["UID", f"{last_uid + 1}:*"])

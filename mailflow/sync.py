@@ -196,6 +196,14 @@ def _add(a: FolderResult, b: FolderResult) -> FolderResult:
 def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, session: ImapSession,
                  folder: str, role: str | None, full: bool, progress: Progress | None) -> FolderResult:
     state = store.folder_state(db, account.name, folder)
+    if not full and state.uidvalidity is not None:
+        # The common case, nothing new, answered without opening the folder.
+        status = session.status(folder)
+        if status.uidvalidity == state.uidvalidity and status.uidnext is not None \
+                and status.uidnext <= state.last_uid + 1:
+            store.save_folder_state(db, account.name, folder, role=role, uidvalidity=status.uidvalidity,
+                                    last_uid=state.last_uid)
+            return FolderResult(account.name, folder)
     selected = session.select(folder)
     last_uid = 0 if full else state.last_uid
     if state.uidvalidity is not None and state.uidvalidity != selected.uidvalidity:
@@ -206,11 +214,6 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
         store.log_event(db, "uidvalidity_changed", account.name, folder=folder,
                         old=state.uidvalidity, new=selected.uidvalidity)
         last_uid = 0
-    if selected.uidnext is not None and selected.uidnext <= last_uid + 1 \
-            and state.uidvalidity == selected.uidvalidity:
-        store.save_folder_state(db, account.name, folder, role=role, uidvalidity=selected.uidvalidity,
-                                last_uid=last_uid)
-        return FolderResult(account.name, folder)
     uids = session.uids_after(last_uid)
     own = config.own_addresses
     label = f"{account.name}/{folder}"
