@@ -122,7 +122,7 @@ _CUE_WORDS = frozenset(
     "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
     "finished completed i'm expect plan intend promise remember forget sure follow available free works "
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
-    "attend participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
+    "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "see you'll invited invite invitation sit availability good fine".split()
 )
@@ -139,11 +139,11 @@ _MEETING_WORDS = frozenset(
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
-    "when".split()
+    "when teleconference videoconference confer there attending".split()
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
-                                 "plan make good fine forward".split())
+                                 "plan make good fine forward about".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -198,26 +198,38 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 _MEETING_NOUN = _Needled(
     "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
     "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion", _rx(
+    "discussion teleconference videoconference", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?(?!(?:\s+[\w']+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|"
     r"criteria|"
     r"expectations|demand|goals?|pressure|standards?|obligations?|specs?))|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview|demo|"
     r"appointment(?!\s+of)|zoom|webinar|party|happy\s+hour|reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
-    r"standup|stand-up|sync|"
+    r"standup|stand-up|sync|teleconference|videoconference|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day'?s|tomorrow'?s|today'?s|tonight'?s|"
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
 ))
+# Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
+_ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
+                 r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
+                 r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
+                 r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it)|"
+                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|the\s+(?:call|meeting)))|"
+                 r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for)\b")
+_ATTENDING = _Needled("there attend make join game", _rx(_ATTENDING_RX))
+
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
-_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect", _rx(
-    r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad)|look(?:ing)?\s+forward|like|love|glad|happy|"
-    r"willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
+_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer",
+                       _rx(
+    r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad|pleased)|look(?:ing)?\s+forward|like|love|"
+    r"glad|happy|pleased|eager|willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
     r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
     r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
     r"'ll)|"
-    r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|"
+    r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|confer|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
+    r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|their|its|all|this|these|that|those|any|every|"
+    r"most|some)\b)|get\s+together)\b"
 ))
 _MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
@@ -229,11 +241,12 @@ _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
 )
-_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept", _rx(
+_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept attend", _rx(
     r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
-    r"that\s+works|sounds\s+(?:good|great|perfect)|i(?:'ll|\s+will)\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|"
-    r"(?:is\s+)?confirmed|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
-    r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?)\b"
+    r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
+    r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
+    r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
+    r"|" + _ATTENDING_RX
 ))
 _MEET_PROPOSE = _rx(
     r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
@@ -247,14 +260,15 @@ _MEET_PROPOSE = _rx(
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|had\s+(?:a|"
-    r"an|the|our)\b|"
+    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|"
+    r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
     r"our)|"
     r"(?:yesterday|last\s+(?:week|night|time|month|[a-z]+day))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
     r"(?:from|since)\s+(?:our|the|this\s+morning'?s|today'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|"
-    r"got\s+off\s+the\s+phone|"
+    r"got\s+off\s+the\s+phone|(?:received|returned)\s+(?:a|my|your|his|her|their|the)\s+(?:phone\s+)?call|"
+    r"did\s+you\s+(?:have|get)\s+a\s+chance|"
     r"no\s+need|(?:don'?t|do\s+not|doesn'?t)\s+need)\b"
 )
 
@@ -339,7 +353,10 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?!(?:also\s+|just\s+|then\s+|now\s+|still\s+)?(?:not\b|never\b|need\b|call\s+it\b|know\b)|be\s+(?!sure\b|"
         r"(?!going\b)[a-z]+ing\b|in\s+touch|there\b|able\s+to\s+(?:send|get|finish|deliver|have))|"
         r"need\b|have\s+(?:no|to)\b|"
-        r"see\s+(?!you\b)|probably\b|likely\b|want\b|assume\b|find\b)")),
+        r"see\s+(?!you\b)|probably\b|likely\b|want\b|assume\b|find\b|"
+        # feelings and states are not deeds: "we will miss you", "I'll have a problem"
+        r"(?:miss|hope|wish|appreciate|understand|remember|enjoy|love|like|regret|welcome|anticipate|await|"
+        r"expect|agree|doubt|need)\b|have\s+(?:a|an|some)\s+(?:problem|issue|question|trouble)s?\b)")),
     (frozenset({"will", "'ll"}), _rx(  # subject dropped: "Will send the files tomorrow."
         r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b)[a-z]+\b(?![^?]*\?)")),
     (frozenset({"let"}), _rx(
@@ -373,7 +390,8 @@ _HEDGE = _rx(
     r"would\s+like)|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
-    r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if)\b"
+    r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if|"
+    r"(?:i|we)\s+(?:assume|suppose|guess|imagine|presume)\b)\b"
 )
 # Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
 _REPORTED = _Needled("said says mentioned told promised noted thinks believes indicated claims claimed wrote writes "
@@ -383,6 +401,10 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
     r"Session\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
     r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
 ))
+# A commitment that hangs on an open event is not one yet: "if I hear more, I'll let you know",
+# "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
+# or on an agreement ("if that works, I'll book it") still leaves a promise.
+_IF_UNSURE = _rx(r"^if\s+(?:not\b|(?:i|we)\b|(?:he|she|they|the|any|anyone|this|it)\b(?!\s+(?:works?|suits?|is\s+ok)))")
 _PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+going\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
 
 
@@ -419,8 +441,13 @@ def detect(
         if invite:
             items.append(invite)
     seen: set[tuple[str, str]] = set()
+    previous: tuple[str, list[_Classified | Completion]] = ("", [])
     for sentence in sentences(text if isinstance(text, str) else ""):
-        for found in _classify(sentence, has_attachments):
+        classified = _classify(sentence, has_attachments)
+        if "?" in sentence and len(sentence) <= _FOLLOW_UP_MAX and previous[0]:
+            sentence, classified = _follow_up(sentence, classified, *previous)
+        previous = (sentence, classified)
+        for found in classified:
             if isinstance(found, Completion):
                 completions.append(found)
                 continue
@@ -429,6 +456,34 @@ def detect(
                 seen.add((kind, sentence))
                 items.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
     return Detection(tuple(items), tuple(completions))
+
+
+_FOLLOW_UP_MAX = 60
+# A short question that leans on the sentence before it: "Friday at 2pm? Can you make it?"
+_FOLLOW_UP_ASK = _rx(
+    r"^(?:(?:so|and|ok|okay),?\s+)?(?:(?:can|could|will|would)\s+you\s+(?:\w+\s+)?(?:make\s+it|attend|join(?:\s+us)?|"
+    r"be\s+there)|(?:does|would|will)\s+(?:that|this|it)\s+(?:time\s+|day\s+)?(?:work|suit)|"
+    r"(?:are|would)\s+you\s+(?:be\s+)?(?:free|available|around)(?:\s+then)?)\b[^?]*\?\W*$"
+)
+
+
+def _follow_up(sentence: str, classified: list[_Classified | Completion], prev_sentence: str,
+               prev_classified: list[_Classified | Completion]) -> tuple[str, list[_Classified | Completion]]:
+    """'We could do Thursday at 3pm. Does that work?': the question asks about the day before it, so
+    the two sentences make one proposed meeting. Not when the first already yields an item: after
+    "Please send the file by Friday." the question asks about the deadline."""
+    low = ascii_lower(_GREETING.sub("", sentence, count=1))
+    if not _FOLLOW_UP_ASK.match(low) or any(not isinstance(f, Completion) for f in prev_classified):
+        return sentence, classified
+    prev_low = ascii_lower(prev_sentence)
+    if not (_CLOCK.search(prev_low) or not _DAY_WORDS.isdisjoint(_WORD.findall(prev_low))):
+        return sentence, classified
+    joined = f"{prev_sentence} {sentence}"
+    rest = [f for f in classified if isinstance(f, Completion) or f[0] != "request"]
+    return joined, [("meeting", "both", "proposed", prev_sentence), *rest]
+
+
+_WORD = _rx(r"[a-z]+")
 
 
 def sentences(text: str) -> list[str]:
@@ -495,8 +550,10 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)))
     meeting = _meeting(body, low, words) if maybe_meeting else None
-    # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting.
+    # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting;
+    # "I'll be there" and "I plan to attend" accept one.
     near = promise and (_MEETING_NOUN.search(low, promise[3], promise[3] + 40)
+                        or _ATTENDING.search(low, promise[3], promise[3] + 40)
                         or _MEET_WISH.search(low, promise[3], promise[3] + 40)
                         or _CALL_VERB.search(low, promise[3], promise[3] + 40))
     if meeting and (not promise or near):
@@ -534,14 +591,16 @@ def _what(phrase: str | None) -> str | None:
 
 def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     wish = _MEET_WISH.search(low)
+    if wish and _WHOM_TO_TALK.search(low):
+        wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
     noun = wish or _MEETING_NOUN.search(low)
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None
     call_me = _CALL_ME.search(low)
-    invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low))
+    invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
     if not noun and not call_me and not invite and not (
             (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)) and dayish):
         return None
-    if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)):
+    if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
@@ -564,6 +623,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     return None
 
 
+_WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
                  r"(?:you|me|him|her|us|them|with)\b")
@@ -573,7 +633,11 @@ _AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|f
 _CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
     r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
     r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
-    r"(?:talk|meet|speak)\b"))
+    r"(?:talk|meet|speak)\b|"
+    r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"))
+# A call to talk something over is a meeting even beside support words: "please call me to discuss or with
+# any questions", "give me a call and we can discuss".
+_CALL_TO_DISCUSS = _rx(r"\b(?:to|so\s+(?:that\s+)?we\s+can|and\s+we\s+can)\s+(?:discuss|talk|go\s+over)\b")
 _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")
@@ -596,17 +660,21 @@ _HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+li
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
-_INVITE = _Needled("what which when availability sit invited plan", _rx(
+_INVITE = _Needled("what which when availability sit invited plan have reserve block hold save mark", _rx(
     r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
     r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
     r"suits)|\byour\s+availability\b|\bsit\s+down\s+(?:with|and|on|to|together|next|this|tomorrow)\b|"
     r"\b(?:are|is|you're|you\s+are)\s+(?:cordially\s+|all\s+)?invited\s+to\b|"
-    r"\bplan\s+(?:to\s+(?:attend|join|be\s+there)|on\s+(?:attending|joining|being\s+there))\b"
+    r"\bplan\s+(?:to\s+(?:attend|join|be\s+there)|on\s+(?:attending|joining|being\s+there))\b|"
+    r"\b(?:do|would)\s+you\s+have\s+(?:a\s+(?:few|couple(?:\s+of)?)\s+minutes|a\s+(?:minute|moment|sec(?:ond)?)|"
+    r"(?:some\s+)?time)\s+(?:to|for)\s+(?:a\s+(?:quick\s+)?)?(?:talk|chat|discuss|meet|call|speak|catch)|"
+    r"\b(?:reserve|block|hold|save|mark)\s+(?:this|the|that)\s+(?:time|date|day|slot)\b"
 ))
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
-    r"\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+    r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
+    r"\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for))\b"
 )
@@ -693,6 +761,8 @@ def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None
     clause = low[start:end]
     lead = low[:start] if low.startswith("if") else ""
     if _NEGATION.search(clause) or _HEDGE.search(lead + " " + clause) or _PAST_PLAN.search(clause):
+        return None
+    if lead and _IF_UNSURE.match(lead):
         return None
     if _REPORTED.search(body[:m.start()]):
         return None
