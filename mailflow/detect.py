@@ -358,7 +358,8 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?:miss|hope|wish|appreciate|understand|remember|enjoy|love|like|regret|welcome|anticipate|await|"
         r"expect|agree|doubt|need)\b|have\s+(?:a|an|some)\s+(?:problem|issue|question|trouble)s?\b)")),
     (frozenset({"will", "'ll"}), _rx(  # subject dropped: "Will send the files tomorrow."
-        r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b)[a-z]+\b(?![^?]*\?)")),
+        r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b|need\b|have\s+to\b)[a-z]+\b"
+        r"(?![^?]*\?)")),
     (frozenset({"let"}), _rx(
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have|send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
@@ -391,7 +392,8 @@ _HEDGE = _rx(
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
     r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if|"
-    r"(?:i|we)\s+(?:assume|suppose|guess|imagine|presume)\b)\b"
+    r"(?:i|we)\s+(?:assume|suppose|guess|imagine|presume)\b|"
+    r"if\s+(?:i|we)\s+(?:get|hear|receive|see|find|can|am\s+able|are\s+able)\b)\b"
 )
 # Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
 _REPORTED = _Needled("said says mentioned told promised noted thinks believes indicated claims claimed wrote writes "
