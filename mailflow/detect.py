@@ -26,7 +26,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.3"
+DETECTOR_VERSION = "2026.11.4"
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -195,13 +195,14 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 
 # --- meetings -------------------------------------------------------------------
 
+# "meet the deadline" meets a goal, not a person.
+_MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|criteria|expectations|demand|"
+                  r"goals?|pressure|standards?|obligations?|specs?|approval)\b)")
 _MEETING_NOUN = _Needled(
     "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
     "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
     "discussion teleconference videoconference", _rx(
-    r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?(?!(?:\s+[\w']+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|"
-    r"criteria|"
-    r"expectations|demand|goals?|pressure|standards?|obligations?|specs?))|chat|catch[\s-]?up|lunch|coffee|dinner|"
+    r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview|demo|"
     r"appointment(?!\s+of)|zoom|webinar|party|happy\s+hour|reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
     r"standup|stand-up|sync|teleconference|videoconference|"
@@ -222,14 +223,14 @@ _ATTENDING = _Needled("there attend make join game", _rx(_ATTENDING_RX))
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer",
                        _rx(
     r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad|pleased)|look(?:ing)?\s+forward|like|love|"
-    r"glad|happy|pleased|eager|willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet|discuss|participate|attend|join\s+us|"
-    r"speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
+    r"glad|happy|pleased|eager|willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet" + _MEET_NOT_GOAL +
+    r"|discuss|participate|attend|join\s+us|speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
     r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
     r"'ll)|"
-    r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call|meet|confer|"
+    r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call(?!\s+it\b)|meet" + _MEET_NOT_GOAL + r"|confer|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
-    r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|their|its|all|this|these|that|those|any|every|"
-    r"most|some)\b)|get\s+together)\b"
+    r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|"
+    r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
 ))
 _MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
@@ -392,8 +393,7 @@ _HEDGE = _rx(
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
     r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if|"
-    r"(?:i|we)\s+(?:assume|suppose|guess|imagine|presume)\b|"
-    r"if\s+(?:i|we)\s+(?:get|hear|receive|see|find|can|am\s+able|are\s+able)\b)\b"
+    r"(?:i|we)\s+(?:assume|suppose|guess|imagine|presume)\b)\b"
 )
 # Case-sensitive: a capitalised word is a name ("Anna said she'll send it").
 _REPORTED = _Needled("said says mentioned told promised noted thinks believes indicated claims claimed wrote writes "

@@ -404,3 +404,112 @@ def test_asks_that_stay_requests() -> None:
 def test_wish_to_meet_before_a_meeting_is_still_a_meeting() -> None:
     items = detect("I'd like to talk with you before the client meeting on Friday.", SENT_AT).items
     assert [(i.kind, i.status) for i in items] == [("meeting", "proposed")]
+
+
+# 2026.11.4 rules: attendance, "how about <time>", calls to talk something over, a
+# short question leaning on the sentence before it; promises that hang on an open
+# event, or that name a feeling rather than a deed, are not promises.
+@pytest.mark.parametrize(
+    "text,status,due",
+    [
+        ("How about 9:30 on Friday?", "proposed", at(11, 20, 9, 30)),
+        ("OK, what about tomorrow?", "proposed", at(11, 19, 9, 0)),
+        ("Of course I'll be there.", "accepted", None),
+        ("I'm there!", "accepted", None),
+        ("I plan to attend.", "accepted", None),
+        ("We can attend the review on Monday.", "accepted", at(11, 23, 9, 0)),
+        ("I'm definitely game for attending.", "accepted", None),
+        ("Please call me to discuss or with any questions.", "proposed", None),
+        ("Call me once you've had a chance to review it.", "proposed", None),
+        ("Do you have a couple of minutes to discuss the mock-ups?", "proposed", None),
+        ("Please reserve this time in your calendar.", "proposed", None),
+        ("I recommend that we meet and go over the budget.", "proposed", None),
+        ("All three of us should meet next week.", "proposed", at(11, 23, 9, 0)),
+        ("Yes, I can meet at 8 pm on Sunday for the family dinner.", "proposed", at(11, 22, 20, 0)),
+        ("I'd be pleased to meet on Friday.", "proposed", at(11, 20, 9, 0)),
+        ("Let's confer when you are free.", "proposed", None),
+        ("The studio will organise a teleconference at 10:30 tomorrow.", "proposed", at(11, 19, 10, 30)),
+    ],
+)
+def test_attendance_counter_times_and_calls_are_meetings(text: str, status: str, due: datetime | None) -> None:
+    items = detect(text, SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [("meeting", status, due)]
+
+
+@pytest.mark.parametrize(
+    "text,kinds",
+    [
+        ("What about the invoice?", ["request"]),
+        ("You can meet the deadline easily.", []),
+        ("I received a call this morning from the printer.", []),
+        ("The printer has not returned my call, he is away until Monday.", []),
+        ("Who do I need to talk to about the contract?", ["request"]),
+        ("Did you have a chance to talk to the printer?", ["request"]),
+        ("Call me at 555-0100 if you have questions.", ["request"]),
+        ("Do you have time to review the draft?", ["request"]),
+        ("The transaction is confirmed below.", []),
+        ("I have confirmed that the amount is correct.", []),
+        ("The tickets are accepted at the door.", []),
+    ],
+)
+def test_near_misses_are_not_meetings(text: str, kinds: list[str]) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == kinds
+
+
+def test_a_short_question_after_a_dated_sentence_is_one_meeting() -> None:
+    items = detect("The review is on Thursday at 3pm. Can you make it?", SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [("meeting", "proposed", at(11, 19, 15, 0))]
+    assert items[0].sentence == "The review is on Thursday at 3pm. Can you make it?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send the file by Friday. Does that work?",  # the question is about the deadline
+        "Send me the logo. Can you make it?",  # no day before it
+    ],
+)
+def test_a_short_question_after_other_items_stays_a_request(text: str) -> None:
+    assert "meeting" not in [i.kind for i in detect(text, SENT_AT).items]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If I hear anything further, I will let you know on Monday.",
+        "If not, we will bring printed copies on Friday.",
+        "If the client agrees, we'll go ahead with the second round.",
+        "We will miss you at the launch.",
+        "I will need the fonts before Friday.",
+        "I assume we will include the icons as well.",
+        "Will need our own login.",
+    ],
+)
+def test_open_conditions_and_states_are_not_promises(text: str) -> None:
+    assert "promise" not in [i.kind for i in detect(text, SENT_AT).items]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you send me the logo today, I'll have the draft ready on Friday.",
+        "If that works, I'll book the room for Thursday.",
+        "I'll send the revised quote tomorrow.",
+        "We will deliver the print files on Monday.",
+    ],
+)
+def test_commitments_with_the_readers_condition_stay_promises(text: str) -> None:
+    assert "promise" in [i.kind for i in detect(text, SENT_AT).items]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We should meet the deadline.",
+        "The printer would like to meet that deadline for the launch.",
+        "The supplier does not meet the 9:30 deadline.",
+        "At this point we'll call it a draft.",
+    ],
+)
+def test_meeting_a_goal_or_calling_it_something_is_no_meeting(text: str) -> None:
+    assert "meeting" not in [i.kind for i in detect(text, SENT_AT).items]
