@@ -199,6 +199,9 @@ def _run_secret_command(command: str, account: str, key: str) -> str:
     where = f"accounts.{account}.{key}"
     try:
         done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=60)
+    except UnicodeDecodeError:
+        # Not `from exc`: its message quotes the undecodable bytes of the secret.
+        raise ConfigError("the command printed something that is not UTF-8 text", key=where) from None
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError(f"could not run the command: {exc.__class__.__name__}", key=where) from exc
     if done.returncode != 0:

@@ -13,6 +13,7 @@ import email.header
 import imaplib
 import logging
 import re
+import socket
 import ssl
 import urllib.parse
 from collections import defaultdict
@@ -34,8 +35,14 @@ log = logging.getLogger(__name__)
 TEXT_PART_LIMIT = 256 * 1024
 BATCH_SIZE = 250
 
-# Errors after which a new connection may well succeed.
+# Errors after which a new connection may well succeed...
 TRANSIENT = (IMAPClient.AbortError, imaplib.IMAP4.abort, OSError, ssl.SSLError, EOFError)
+# ...and those after which it will not.
+PERMANENT = (ssl.SSLCertVerificationError, socket.gaierror)
+
+# imaplib refuses response lines over 1 MB; the UID list of a 100,000-message
+# folder with 10-digit UIDs is longer than that.
+imaplib._MAXLINE = max(imaplib._MAXLINE, 64 * 1024 * 1024)
 
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "INBOX.Sent",
               "INBOX/Sent", "Gesendet", "Gesendete Elemente", "Gesendete Objekte", "Envoyés",
@@ -96,8 +103,11 @@ class ImapSession:
             secret = account.secret()
             if account.auth == "xoauth2":
                 client.oauth2_login(account.username, secret)
-            else:
+            elif secret.isascii() and account.username.isascii():
                 client.login(account.username, secret)
+            else:
+                # LOGIN is ASCII-only; SASL PLAIN carries UTF-8.
+                client.plain_login(account.username, secret)
         except LoginError as exc:
             client.shutdown()
             raise AuthError(f"login to {self.where} as {account.username} failed: {describe_error(exc)}") from exc
@@ -183,8 +193,8 @@ class ImapSession:
         by_sections: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for uid in uids:
             data = meta.get(uid)
-            if data is None:
-                continue  # expunged between SEARCH and FETCH
+            if data is None or (not data.get("BODY[HEADER]") and not int(data.get("RFC822.SIZE") or 0)):
+                continue  # expunged between SEARCH and FETCH: nothing, or an empty ghost
             plan = _plan(data.get("BODYSTRUCTURE"))
             plans[uid] = plan
             if plan.sections:
@@ -291,7 +301,8 @@ def parse_fetch_response(data: Sequence[Any]) -> dict[int, dict[str, Any]]:
             items, index = _nest(tokens, index + 1)
             fields = {_text(name).upper(): value for name, value in zip(items[::2], items[1::2])}
             if fields.get("UID") is not None:
-                result[int(fields["UID"])] = fields
+                # A second response for the same message (an unsolicited FLAGS update) adds to it.
+                result.setdefault(int(fields["UID"]), {}).update(fields)
         index += 1
     return result
 
@@ -416,8 +427,10 @@ def _walk(part: Any, prefix: str, sections: list[_Section], attachments: list[At
         children, subtype = _multipart(part)
         if subtype == "alternative":
             children_texts = [_leaf_type(c) for c in children]
-            # Read the plain version when there is one; HTML only as a fallback.
-            if "text/plain" in children_texts:
+            # Read the plain version when it holds text; HTML only as a fallback
+            # (some senders put an empty plain part beside the real HTML one).
+            plain_sizes = [int(c[6] or 0) for c, t in zip(children, children_texts) if t == "text/plain"]
+            if plain_sizes and max(plain_sizes) > 64:
                 keep = {i for i, t in enumerate(children_texts) if t != "text/html"}
             else:
                 keep = set(range(len(children)))

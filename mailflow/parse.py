@@ -328,6 +328,13 @@ def _parse_date(value: str | None, notes: list[str]) -> datetime | None:
         # UTC is the least wrong reading.
         notes.append("Date has no timezone, assumed UTC")
         parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        in_utc = parsed.astimezone(timezone.utc)
+    except OverflowError:  # "31 Dec 9999 23:00 -1200" is in year 10000 in UTC
+        in_utc = None
+    if in_utc is None or not 1970 <= in_utc.year <= 2200:
+        notes.append(f"implausible Date {value[:60]!r}")
+        return None
     return parsed
 
 

@@ -21,7 +21,7 @@ import sqlite_utils
 from . import db as store
 from .config import Account, Config
 from .errors import AuthError, ConfigError, ImapError, MailflowError, describe_error
-from .imap import BATCH_SIZE, TRANSIENT, ImapSession
+from .imap import BATCH_SIZE, PERMANENT, TRANSIENT, ImapSession
 from .local import iter_messages
 from .parse import parse
 from .ledger import examine, settle
@@ -117,8 +117,8 @@ def _connect(account: Account, retries: int, backoff: float) -> ImapSession:
         except AuthError:
             raise  # retrying a wrong password only risks a lockout
         except ImapError as exc:
-            if attempt == retries:
-                raise
+            if attempt == retries or isinstance(exc.__cause__, PERMANENT):
+                raise  # an untrusted certificate or an unknown host does not heal in seconds
             delay = backoff * 2 ** attempt
             log.warning("account %s: %s; retrying in %.0f s", account.name, exc, delay)
             time.sleep(delay)
@@ -160,7 +160,10 @@ def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account
                               ) -> tuple[FolderResult, ImapSession]:
     totals = FolderResult(account.name, folder)
     restart_from_zero = full
-    for attempt in range(retries + 1):
+    attempt = 0
+    isolated: set[int] = set()
+    failures: dict[int, int] = {}  # first UID of a batch -> how often fetching it broke the connection
+    while True:
         try:
             result = _sync_folder(db, config, account, session, folder, role, restart_from_zero, progress)
             return _add(totals, result), session
@@ -168,12 +171,24 @@ def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account
             totals = _add(totals, getattr(exc, "partial", FolderResult(account.name, folder)))
             restart_from_zero = False  # what was committed before the cut is kept
             session.close()
-            if attempt == retries:
+            chunk = getattr(exc, "chunk", None)
+            if chunk:
+                failures[chunk[0]] = failures.get(chunk[0], 0) + 1
+            if attempt >= retries and chunk and failures[chunk[0]] >= 2 and chunk[0] not in isolated:
+                # The same batch keeps failing: perhaps one message makes the server
+                # hang up. Fetch that batch one message at a time, then go on.
+                isolated.add(chunk[0])
+                session, part = _isolate(db, config, account, folder, role, chunk, retries, backoff)
+                totals = _add(totals, part)
+                continue
+            if attempt >= retries:
                 message = f"connection lost: {describe_error(exc)}"
                 store.record_folder_error(db, account.name, folder, message)
+                # The next folder needs a live connection; if none can be had, the account fails.
                 return FolderResult(account.name, folder, totals.new, totals.duplicates, totals.broken,
-                                    message), session
+                                    message), _connect(account, retries, backoff)
             delay = backoff * 2 ** attempt
+            attempt += 1
             log.warning("%s/%s: connection lost (%s); reconnecting in %.0f s",
                         account.name, folder, describe_error(exc), delay)
             time.sleep(delay)
@@ -186,7 +201,40 @@ def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account
             store.record_folder_error(db, account.name, folder, str(exc))
             return FolderResult(account.name, folder, totals.new, totals.duplicates, totals.broken,
                                 str(exc)), session
-    raise AssertionError("unreachable")
+
+
+def _isolate(db: sqlite_utils.Database, config: Config, account: Account, folder: str, role: str | None,
+             chunk: list[int], retries: int, backoff: float) -> tuple[ImapSession, FolderResult]:
+    """Fetch a failing batch message by message, each on a live connection; a message that
+    drops the connection twice is stored with an error note, so the folder is never stuck."""
+    own = config.own_addresses
+    new = duplicates = broken = 0
+    session: ImapSession | None = None
+    uidvalidity = 0
+    for uid in chunk:
+        raws = None
+        for _ in range(2):
+            try:
+                if session is None:
+                    session = _connect(account, retries, backoff)
+                    uidvalidity = session.select(folder).uidvalidity
+                raws = _fetch_isolating(session, folder, [uid], uidvalidity)
+                break
+            except TRANSIENT as exc:
+                log.warning("%s/%s UID %d: %s", account.name, folder, uid, describe_error(exc))
+                session.close()
+                session = None
+        if raws is None:
+            raws = [_unfetchable(folder, uidvalidity, uid, "the server hangs up when asked for this message")]
+        prepared = _prepare(raws, own)
+        stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
+                                   folder_state=(folder, role, uidvalidity, uid))
+        new += len(stored.inserted)
+        duplicates += stored.duplicates
+        broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
+    if session is None:
+        session = _connect(account, retries, backoff)
+    return session, FolderResult(account.name, folder, new, duplicates, broken)
 
 
 def _add(a: FolderResult, b: FolderResult) -> FolderResult:
@@ -222,9 +270,11 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
         progress(label, 0, len(uids))
     chunks = [uids[start:start + BATCH_SIZE] for start in range(0, len(uids), BATCH_SIZE)]
     done = 0
+    current: list[int] | None = None
     try:
         for chunk in chunks:
-            prepared = _prepare(session.fetch_batch(folder, chunk), own)
+            current = chunk
+            prepared = _prepare(_fetch_isolating(session, folder, chunk, selected.uidvalidity), own)
             stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
                                        folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
             new += len(stored.inserted)
@@ -235,12 +285,32 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
                 progress(label, done, len(uids))
     except TRANSIENT as exc:
         exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
+        exc.chunk = current  # type: ignore[union-attr]
         raise
     if not uids:
         store.save_folder_state(db, account.name, folder, role=role, uidvalidity=selected.uidvalidity,
                                 last_uid=last_uid)
     log.info("%s: %d new, %d already stored", label, new, duplicates)
     return FolderResult(account.name, folder, new, duplicates, broken)
+
+
+def _fetch_isolating(session: ImapSession, folder: str, uids: list[int], uidvalidity: int) -> list[RawMessage]:
+    """Fetch a batch; when the server refuses it, fetch one by one so a single
+    message it cannot deliver is recorded with an error instead of blocking the
+    folder for good."""
+    try:
+        return session.fetch_batch(folder, uids)
+    except ImapError as exc:
+        if len(uids) == 1:
+            log.error("%s UID %d: %s", folder, uids[0], exc)
+            return [_unfetchable(folder, uidvalidity, uids[0], f"the server would not deliver this message: {exc}")]
+    return [raw for uid in uids for raw in _fetch_isolating(session, folder, [uid], uidvalidity)]
+
+
+def _unfetchable(folder: str, uidvalidity: int, uid: int, why: str) -> RawMessage:
+    # A header unique to this message, so its content hash is its own.
+    marker = f"X-Mailflow-Unfetchable: {folder}/{uidvalidity}/{uid}\r\n".encode()
+    return RawMessage(folder=folder, uid=uid, flags=(), size=0, header=marker, parts=(), attachments=(), error=why)
 
 
 def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, account: str = "local",

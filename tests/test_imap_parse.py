@@ -95,3 +95,16 @@ def test_uid_ranges_collapse_runs() -> None:
     assert uid_ranges([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"
     assert uid_ranges([5]) == "5"
     assert uid_ranges([3, 1, 2, 2]) == "1:3"
+
+
+def test_a_second_response_for_the_same_uid_adds_to_the_first() -> None:
+    data = [(b"1 (UID 7 RFC822.SIZE 20 BODY[HEADER] {12}", b"Subject: x\r\n"), b")",
+            b"1 (UID 7 FLAGS (\\Seen))"]
+    fields = parse_fetch_response(data)[7]
+    assert fields["BODY[HEADER]"] == b"Subject: x\r\n" and fields["FLAGS"] == [b"\\Seen"]
+
+
+def test_an_empty_plain_alternative_reads_the_html_too() -> None:
+    empty_plain = b'("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 1 NIL NIL NIL NIL)'
+    plan = _plan(structure(b"(" + empty_plain + HTML + b' "alternative" ("boundary" "a") NIL NIL NIL)'))
+    assert [(s.section, s.content_type) for s in plan.sections] == [("1", "text/plain"), ("2", "text/html")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -282,3 +283,65 @@ def test_check_logs_in_to_imap_and_smtp_over_starttls(dovecot, mailbox, env_pass
     smtp_server.require_auth(mailbox.username, "another-password")
     failed = check(config_for(mailbox, tmp_path, **settings))[-1]
     assert not failed.ok and "SMTP login" in failed.detail and mailbox.password not in failed.detail
+
+
+# --- found in review: each of these once stopped a sync, or lost mail ---
+
+def test_a_message_the_server_cannot_read_does_not_block_its_folder(dovecot, mailbox, env_password, db,
+                                                                    tmp_path: Path) -> None:
+    dovecot.append_many(mailbox.username, "INBOX",
+                        (make_message(sender=CLIENT, to=ME, subject=f"Note {i}", date=T0 + timedelta(minutes=i),
+                                      message_id=f"<poison-{i}@brightline.example>", body="Hello.\n")
+                         for i in range(5)))
+    maildir = dovecot.maildir(mailbox.username)
+    files = sorted(p for sub in ("cur", "new") for p in (maildir / sub).iterdir())
+    os.chmod(files[2], 0)  # Dovecot's imap process can no longer read it, and hangs up when asked
+    report = sync(db, config_for(mailbox, tmp_path), retries=1, backoff=0.01)
+    assert report.ok, report.errors
+    rows = store.messages(db)
+    assert len(rows) == 5
+    assert sum(1 for r in rows if r["error"] and "hangs up" in r["error"]) == 1
+    dovecot.append(mailbox.username, "INBOX", make_message(sender=CLIENT, to=ME, subject="Later", date=T0,
+                                                           message_id="<later@brightline.example>"))
+    assert sync(db, config_for(mailbox, tmp_path), retries=1, backoff=0.01).new == 1  # the folder moves on
+
+
+def test_when_one_folder_loses_its_connection_the_next_folder_still_syncs(dovecot, mailbox, env_password, db,
+                                                                         tmp_path: Path, cut_proxy) -> None:
+    dovecot.append_many(mailbox.username, "INBOX",
+                        (make_message(sender=CLIENT, to=ME, subject=f"Big {i}", date=T0,
+                                      message_id=f"<big-{i}@brightline.example>", body="x" * 3000 + "\n")
+                         for i in range(300)))
+    dovecot.append(mailbox.username, "Sent", make_message(sender=ME, to=CLIENT, subject="Small", date=T0,
+                                                          message_id="<small@lindqvist.studio>"))
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    proxy.cut_after(150_000, once=False)  # every connection dies inside the INBOX fetch
+    report = sync(db, config_for(mailbox, tmp_path, port=proxy.port, folders=["INBOX", "Sent"]),
+                  retries=0, backoff=0.01)
+    sent = next(f for f in report.folders if f.folder == "Sent")
+    assert sent.new == 1 and sent.error is None
+    assert any(f.folder == "INBOX" and f.error for f in report.folders)
+
+
+def test_an_impossible_date_is_noted_not_fatal(dovecot, mailbox, env_password, db, tmp_path: Path) -> None:
+    raw = make_message(sender=CLIENT, to=ME, subject="From the far future", date=T0,
+                       message_id="<future@brightline.example>")
+    raw = raw.replace(b"Date: " + raw.split(b"Date: ")[1].split(b"\r\n")[0], b"Date: Fri, 31 Dec 9999 23:00:00 -1200")
+    dovecot.append(mailbox.username, "INBOX", raw)
+    append_all(dovecot, mailbox, conversation(1))
+    report = sync(db, config_for(mailbox, tmp_path))
+    assert report.ok and report.new == 2
+    future = next(r for r in store.messages(db) if r["message_id"] == "future@brightline.example")
+    assert future["date"] is None and "implausible Date" in future["error"]
+
+
+def test_a_non_ascii_password_logs_in_and_never_shows(dovecot, env_password, db, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot.add_user("umlaut@example.test", "Grüße-und-Küsse")
+    account = type("A", (), {"username": "umlaut@example.test", "password": "Grüße-und-Küsse",
+                             "host": dovecot.host, "port": dovecot.port})()
+    monkeypatch.setenv("MF_TEST_IMAP_PASSWORD", account.password)
+    assert sync(db, config_for(account, tmp_path)).ok
+    monkeypatch.setenv("MF_TEST_IMAP_PASSWORD", "Falsch-ä")
+    report = sync(db, config_for(account, tmp_path))
+    assert not report.ok and "ä" not in " ".join(report.errors)

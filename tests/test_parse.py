@@ -797,3 +797,9 @@ def test_html_edge_cases() -> None:
     assert html_to_text("   ") == ""
     assert html_to_text("just text") == "just text"
     assert html_to_text("<div>" * 5000 + "deep" + "</div>" * 5000) == "deep"
+
+
+def test_a_date_beyond_what_utc_can_hold_is_noted_and_dropped() -> None:
+    raw = split_raw(b"From: a@example.com\r\nDate: Fri, 31 Dec 9999 23:00:00 -1200\r\nSubject: x\r\n\r\nHi\r\n")
+    message = parse(raw, frozenset())
+    assert message.date is None and any("implausible Date" in e for e in message.errors)
