@@ -32,11 +32,23 @@ class Check:
 def check(config: Config) -> list[Check]:
     """Log in to every account's IMAP (and SMTP) server and look for the folders it needs."""
     results: list[Check] = [Check("-", "config", True, f"{config.path} ({len(config.accounts)} account(s))")]
+    results.append(_check_templates(config))
     for account in config.accounts:
         results.extend(_check_imap(account))
         if account.smtp_host:
             results.append(_check_smtp(account))
     return results
+
+
+def _check_templates(config: Config) -> Check:
+    from .compose import Templates, TemplateError
+
+    where = str(config.rules.templates) if config.rules.templates else "the defaults"
+    try:
+        problems = Templates(config.rules.templates).check()
+    except TemplateError as exc:
+        return Check("-", "templates", False, str(exc))
+    return Check("-", "templates", not problems, "; ".join(problems) if problems else where)
 
 
 def _check_imap(account: Account) -> list[Check]:

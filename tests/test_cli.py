@@ -182,3 +182,16 @@ def test_done_overdue_and_digest_commands(tmp_path: Path) -> None:
     digest = run("--config", str(path), "digest", *now)
     assert digest.exit_code == 0 and digest.output.startswith("Subject: Daily digest, Fri 20 Nov")
     assert "OVERDUE: YOU OWE" in digest.output
+
+
+def test_check_reports_a_broken_template_override(tmp_path: Path) -> None:
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "agenda.txt").write_text("Subject: Agenda\n\n{% for x in %}\n")
+    path = tmp_path / "config.toml"
+    path.write_text(f'database = "{tmp_path / "mf.db"}"\n[identity]\naddresses = ["maya@lindqvist.studio"]\n'
+                    f'[rules]\ntemplates = "{overrides}"\n')
+    result = run("--config", str(path), "check")
+    assert result.exit_code == 3
+    line = next(line for line in result.output.splitlines() if "templates" in line)
+    assert line.startswith("FAIL") and "agenda.txt" in line

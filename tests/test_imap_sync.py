@@ -277,9 +277,9 @@ def test_check_logs_in_to_imap_and_smtp_over_starttls(dovecot, mailbox, env_pass
     settings = dict(smtp_host=smtp_server.host, smtp_port=smtp_server.port, smtp_security="starttls",
                     ca_file=dovecot.ca_file)
     results = check(config_for(mailbox, tmp_path, **settings))
-    assert [(r.what, r.ok) for r in results] == [("config", True), ("imap login", True), ("sent folder", True),
-                                                 ("drafts folder", True), ("smtp login", True)]
-    assert results[2].detail == "Sent" and results[3].detail == "Drafts"
+    assert [(r.what, r.ok) for r in results] == [("config", True), ("templates", True), ("imap login", True),
+                                                 ("sent folder", True), ("drafts folder", True), ("smtp login", True)]
+    assert results[3].detail == "Sent" and results[4].detail == "Drafts"
     smtp_server.require_auth(mailbox.username, "another-password")
     failed = check(config_for(mailbox, tmp_path, **settings))[-1]
     assert not failed.ok and "SMTP login" in failed.detail and mailbox.password not in failed.detail
