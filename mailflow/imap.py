@@ -244,6 +244,18 @@ class ImapSession:
             raise ImapError(f"FETCH failed on {self.where}: {_text(data[0] if data else status)}")
         return parse_fetch_response(data)
 
+    def supports_idle(self) -> bool:
+        return self.client is not None and self.client.has_capability("IDLE")
+
+    def wait_for_mail(self, seconds: float) -> bool:
+        """IDLE on the selected folder for up to `seconds`; True when the server announced new mail."""
+        self._call("IDLE", self.client.idle)
+        try:
+            responses = self._call("IDLE", self.client.idle_check, timeout=seconds)
+        finally:
+            self._call("IDLE DONE", self.client.idle_done)
+        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
         self._call(f"APPEND to {folder}", self.client.append, folder, raw, flags=list(flags))
 

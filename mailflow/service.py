@@ -139,13 +139,55 @@ def run(config: Config, stop: threading.Event, *, tick: float = 1.0) -> None:
             scheduler.every(config.poll_interval).seconds.do(_guarded, "sync", sync_step)
             scheduler.every(60).seconds.do(_guarded, "act", act_step)
             log.info("mailflow running: sync every %d s, rules every minute", config.poll_interval)
+            new_mail = threading.Event()
+            watchers = [threading.Thread(target=_watch, args=(account, new_mail, stop), daemon=True,
+                                         name=f"mailflow-idle-{account.name}") for account in config.accounts]
+            for watcher in watchers:
+                watcher.start()
             scheduler.run_all()
             while not stop.is_set():
+                if new_mail.is_set():
+                    new_mail.clear()
+                    _guarded("sync", sync_step)  # mail arrived: no need to wait for the next poll
                 scheduler.run_pending()
                 stop.wait(min(tick, max(0.0, scheduler.idle_seconds or tick)))
             log.info("mailflow stopped")
         finally:
             db.close()
+
+
+IDLE_SECONDS = 25 * 60  # servers may drop an IDLE after 30 minutes (RFC 2177); renew it before
+
+
+def _watch(account: Account, new_mail: threading.Event, stop: threading.Event) -> None:
+    """Hold an IMAP IDLE on the account's INBOX and raise `new_mail` when mail arrives.
+
+    Only a wake-up signal: the main thread does the sync. Without IDLE on the
+    server, or after errors, the poll interval still brings the mail in.
+    """
+    from .imap import TRANSIENT, ImapSession
+
+    delay = 5.0
+    while not stop.is_set():
+        try:
+            with ImapSession(account) as session:
+                if not session.supports_idle():
+                    log.info("%s: the server has no IDLE; polling only", account.name)
+                    return
+                delay = 5.0
+                session.select("INBOX")
+                # Short IDLE rounds, so a stop request is honoured within seconds; the
+                # connection is renewed before servers drop a long IDLE.
+                for _ in range(int(IDLE_SECONDS // 10)):
+                    if stop.is_set():
+                        return
+                    if session.wait_for_mail(10):
+                        log.info("%s: new mail announced", account.name)
+                        new_mail.set()
+        except (MailflowError, *TRANSIENT) as exc:
+            log.warning("%s: IDLE stopped (%s); retrying in %.0f s", account.name, exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 300.0)
 
 
 def _guarded(name: str, step) -> None:

@@ -443,3 +443,33 @@ def test_a_failed_resync_keeps_emails_waiting(timeline) -> None:
     enqueue(t.db, t.config, Templates(), email_, now)
     deliver(t.db, t.config, now, resync=lambda name: SyncReport((), 0.1, {name: "connection refused"}))
     assert t.delivered() == [] and store.outbox_entries(t.db)[0]["status"] == "pending"
+
+
+def test_run_syncs_new_mail_as_soon_as_idle_announces_it(timeline) -> None:
+    import signal
+    import time
+
+    t = timeline("draft")
+    t.connect(at(5, 9))
+    service = subprocess.Popen([sys.executable, "-m", "mailflow", "--config", str(t.config_path), "run"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        def wait_for(words: str, seconds: float) -> list[str]:
+            seen, deadline = [], time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                line = service.stderr.readline()
+                seen.append(line)
+                if words in line:
+                    return seen
+            raise AssertionError(f"no {words!r} within {seconds} s: {seen}")
+
+        wait_for("sync:", 30)
+        time.sleep(1)  # let the watcher enter IDLE
+        t.mail("INBOX", TOM, ME, "Hello", "Could you send me the quote by Friday?\n", at(6, 10))
+        lines = wait_for("1 new message", 20)  # the poll interval is five minutes: this was IDLE
+        assert any("new mail announced" in line for line in lines)
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
