@@ -26,7 +26,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.4"
+DETECTOR_VERSION = "2026.11.5"
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -139,7 +139,7 @@ _MEETING_WORDS = frozenset(
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
-    "when teleconference videoconference confer there attending".split()
+    "when teleconference videoconference confer there attending buzz".split()
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
@@ -204,7 +204,10 @@ _MEETING_NOUN = _Needled(
     "discussion teleconference videoconference", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview|demo|"
-    r"appointment(?!\s+of)|zoom|webinar|party|happy\s+hour|reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
+    r"appointment(?!\s+of)|zoom|webinar|"
+    r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
+    r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest)\b)|happy\s+hour|reception|golf|seminar|briefing|"
+    r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
     r"standup|stand-up|sync|teleconference|videoconference|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day'?s|tomorrow'?s|today'?s|tonight'?s|"
@@ -215,9 +218,10 @@ _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|cert
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
                  r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
                  r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it)|"
-                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|the\s+(?:call|meeting)))|"
+                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|the\s+(?:call|meeting))|"
+                 r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
                  r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for)\b")
-_ATTENDING = _Needled("there attend make join game", _rx(_ATTENDING_RX))
+_ATTENDING = _Needled("there attend make join game call dial", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer",
@@ -261,7 +265,9 @@ _MEET_PROPOSE = _rx(
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:the|our|your|taking|a|meeting|lunch|dinner|coffee)|"
+    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a)\s+(?:[\w-]+\s+){0,2}(?:time|meeting|call|"
+    r"chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session)\b|taking|meeting|lunch|dinner|"
+    r"coffee|speaking|talking|chatting)|"
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
@@ -535,7 +541,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     else:
         tokens = sentence.translate(_GATE_TABLE).split()
     # Most sentences stop here: test the token list before paying for a set.
-    if "?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2]):
+    if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
+            and "about" not in tokens[:3]):  # "how about 11:30"
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
@@ -550,14 +557,17 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     found: list[_Classified | Completion] = [completion] if completion else []
     promise = _promise(body, low, words)
     maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
-        not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)))
+        not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
+                                                       or _AT_HOUR.search(low)))
     meeting = _meeting(body, low, words) if maybe_meeting else None
     # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting;
     # "I'll be there" and "I plan to attend" accept one.
+    # An invitation outweighs the promise beside it: "you are invited to the party we will host on Friday".
     near = promise and (_MEETING_NOUN.search(low, promise[3], promise[3] + 40)
                         or _ATTENDING.search(low, promise[3], promise[3] + 40)
                         or _MEET_WISH.search(low, promise[3], promise[3] + 40)
-                        or _CALL_VERB.search(low, promise[3], promise[3] + 40))
+                        or _CALL_VERB.search(low, promise[3], promise[3] + 40)
+                        or _INVITE.search(low))
     if meeting and (not promise or near):
         return [*found, (*meeting[:3], body)]
     if completion:
@@ -596,7 +606,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if wish and _WHOM_TO_TALK.search(low):
         wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
     noun = wish or _MEETING_NOUN.search(low)
-    dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None
+    dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
     if not noun and not call_me and not invite and not (
@@ -634,6 +644,7 @@ _AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|f
 # Asking for a phone call or a talk proposes one, even without a day.
 _CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
     r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
+    r"\b(?:can|could|may|shall|should)\s+(?:i|we)\s+(?:give\s+you\s+a\s+(?:call|ring|buzz)|call\s+you)\b|"
     r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
     r"(?:talk|meet|speak)\b|"
     r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"))
@@ -646,23 +657,28 @@ _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mob
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
 _MEETING_AS_CONTEXT = _rx(
     r"^(?:please|pls|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
-    r"\b(?:for|to|at|before|prior\s+to|from|after|during|by|in)\s+(?:the|our|your|this|that|tomorrow'?s|today'?s|"
+    r"\b(?:for|to|at|before|prior\s+to|in\s+advance\s+of|from|after|during|by|in)\s+(?:the|our|your|this|that|"
+    r"tomorrow'?s|today'?s|"
     r"\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:meeting|call|session|interview|conference)\b"
 )
-_MEET_CHANGE = _rx(r"\b(?:cancel\w*|reschedul\w*|move|postpon\w*|attend|join|invite\w*|schedul\w*)\b")
+_MEET_CHANGE = _rx(r"\b(?:cancel\w*|reschedul\w*|move|postpon\w*|attend|join|invite\w*|"
+                   r"(?<!your\s)(?<!my\s)(?<!our\s)(?<!his\s)(?<!her\s)(?<!their\s)schedul\w*)\b")
 _DAY_WORDS = frozenset(
     "today tonight tomorrow monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri week noon "
     "morning afternoon evening jan feb mar apr jun jul aug sep sept oct nov dec january february march april june july "
     "august september october november december".split()
 )
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
+# A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
+_AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
 _HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet)\b")
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
-_INVITE = _Needled("what which when availability sit invited plan have reserve block hold save mark", _rx(
+_INVITE = _Needled("what which when availability sit invited plan have reserve block hold save mark attend join", _rx(
+    r"\b(?:like|want|need|expect)\s+(?:you|everyone|all\s+of\s+you|you\s+all)\s+to\s+(?:attend|join\s+(?:us|me)|be\s+there)\b|"
     r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
     r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
     r"suits)|\byour\s+availability\b|\bsit\s+down\s+(?:with|and|on|to|together|next|this|tomorrow)\b|"
@@ -684,7 +700,8 @@ _DAY_IS_GOOD = _rx(r"\b(?:today|tomorrow|tonight|[a-z]+day|\d\s*(?:am|pm)|\d:\d\
                    r"(?:good|fine|great|perfect|better|ok|okay|for\s+(?:me|us))\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
-    r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|ahead\s+of)\s+(?:the|our|your|this|that|a|tomorrow'?s|"
+    r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
+    r"that|a|tomorrow'?s|"
     r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b"
 )
 _OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")

@@ -513,3 +513,38 @@ def test_commitments_with_the_readers_condition_stay_promises(text: str) -> None
 )
 def test_meeting_a_goal_or_calling_it_something_is_no_meeting(text: str) -> None:
     assert "meeting" not in [i.kind for i in detect(text, SENT_AT).items]
+
+
+# 2026.11.5 rules, from error analysis on the training split: a bare hour after
+# "see you", offers to call, asks to attend, joining a conference call; and the
+# legal "party", "your schedule" and "thanks for your help" no longer make or
+# break a meeting.
+@pytest.mark.parametrize(
+    "text,status,due",
+    [
+        ("OK, see you at 12.", "accepted", at(11, 18, 12, 0)),
+        ("Can I give you a buzz tomorrow?", "proposed", at(11, 19, 9, 0)),
+        ("I would like you to attend the kickoff on Monday.", "proposed", at(11, 23, 9, 0)),
+        ("We will call in on Thursday at 4pm.", "proposed", at(11, 19, 16, 0)),
+        ("How about 11:30 downstairs?", "proposed", at(11, 18, 11, 30)),
+        ("Please give me a call and we can discuss the budget. Thanks for your help.", "proposed", None),
+        ("You are invited to the studio party we will host on Friday at 6pm.", "proposed", at(11, 20, 18, 0)),
+    ],
+)
+def test_more_meeting_shapes(text: str, status: str, due: datetime | None) -> None:
+    items = [i for i in detect(text, SENT_AT).items if i.kind == "meeting"]
+    assert [(i.status, i.due) for i in items] == [(status, due)]
+
+
+@pytest.mark.parametrize(
+    "text,kinds",
+    [
+        ("Please review the attached deck prior to the meeting if your schedule allows.", ["request"]),
+        ("Could you send me the brief in advance of the meeting?", ["request"]),
+        ("Any party wishing to comment must file by 4:30 pm.", []),
+        ("Should we ask for access for a third party within your team?", ["request"]),
+        ("The price was set at 12 per unit.", []),
+    ],
+)
+def test_meeting_words_that_make_no_meeting(text: str, kinds: list[str]) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == kinds
