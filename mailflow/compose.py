@@ -386,6 +386,17 @@ def make_message_id(domain: str) -> str:
     return f"<{secrets.token_hex(16)}@{_clean_domain(domain)}>"
 
 
+_DATE_HEADER = re.compile(rb"^Date:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
+
+
+def redate(raw: bytes, date: datetime) -> bytes:
+    """`raw` with its Date header set to `date`: an email queued on Friday and sent on
+    Monday must not arrive dated Friday, buried below the client's newer mail."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    new_head, count = _DATE_HEADER.subn(b"Date: " + format_datetime(date).encode("ascii"), head, count=1)
+    return new_head + sep + body if count else raw
+
+
 def build_email(*, from_addr: Address, to: Sequence[Address], subject: str, text: str, html: str | None = None,
                 message_id: str, date: datetime, in_reply_to: str | None = None, references: Sequence[str] = (),
                 cc: Sequence[Address] = (), extra_headers: Mapping[str, str] = ()) -> bytes:

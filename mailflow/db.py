@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -884,8 +884,26 @@ def thread_details(db: sqlite_utils.Database, thread_ids: Sequence[int], recent:
         latest = list(db.query(
             """SELECT message_id, refs, from_name, from_addr, date, new_text FROM messages WHERE thread_id = ?
                ORDER BY date_utc DESC, id DESC LIMIT ?""", [thread_id, recent]))
-        details.append({"id": thread_id, "subject": thread[0], "contacts": contacts, "latest": latest})
+        last_sent, list_mail = db.execute(
+            f"""SELECT (SELECT date FROM messages WHERE thread_id = :t AND direction = 'outgoing'
+                        AND automated = '[]' ORDER BY date_utc DESC LIMIT 1),
+                       EXISTS (SELECT 1 FROM messages WHERE thread_id = :t AND {_LIST_MAIL})""",
+            {"t": thread_id}).fetchone()
+        details.append({"id": thread_id, "subject": thread[0], "contacts": contacts, "latest": latest,
+                        "last_sent": last_sent, "list_mail": bool(list_mail)})
     return details
+
+
+_LIST_MAIL = ("""(list_id IS NOT NULL OR automated LIKE '%"list-%' OR automated LIKE '%"precedence:list"%'
+                 OR automated LIKE '%"precedence:bulk"%')""")
+
+
+def list_addresses(db: sqlite_utils.Database) -> set[str]:
+    """Where mailing-list mail was addressed: the lists themselves, never to be written to automatically."""
+    addresses: set[str] = set()
+    for (to_addrs,) in db.execute(f"SELECT to_addrs FROM messages WHERE direction = 'incoming' AND {_LIST_MAIL}"):
+        addresses.update(a["email"] for a in json.loads(to_addrs) if a.get("email"))
+    return addresses
 
 
 def outbox_entries(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
@@ -931,11 +949,24 @@ def update_outbox(db: sqlite_utils.Database, entry_id: int, status: str, reason:
                    [status, reason, _utc(utcnow()), attempts, entry_id])
 
 
+def set_outbox_raw(db: sqlite_utils.Database, entry_id: int, raw: bytes) -> None:
+    with transaction(db):
+        db.execute("UPDATE outbox SET raw = ?, updated_at = ? WHERE id = ?", [raw, _utc(utcnow()), entry_id])
+
+
+def thread_accounts(db: sqlite_utils.Database, thread_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(thread_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return dict(db.execute(f"SELECT id, account FROM threads WHERE id IN ({marks})", ids).fetchall())
+
+
 def automated_senders(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Each automated message's sender, reasons, date and text (out-of-office replies included)."""
     rows = list(db.query(
         """SELECT from_addr, automated, date, new_text FROM messages
-           WHERE automated != '[]' AND from_addr IS NOT NULL ORDER BY date_utc"""))
+           WHERE automated != '[]' AND from_addr IS NOT NULL AND direction = 'incoming' ORDER BY date_utc"""))
     for row in rows:
         row["automated"] = json.loads(row["automated"])
     return rows

@@ -164,7 +164,9 @@ _BLOCKING = ("list-id", "list-unsubscribe", "precedence:bulk", "precedence:list"
 _BACK_ON = re.compile(r"\b(?:until|back(?:\s+(?:in\s+the\s+office|at\s+work))?\s+(?:on)?|return(?:ing)?\s+(?:on)?"
                       r"|zurück\s+(?:am)?|bis\s+(?:zum|einschließlich)?|de\s+retour\s+le)\s+([^.\n]{3,40})",
                       re.IGNORECASE)
-_SALUTATION = re.compile(r"^(?:hi|hello|hey|dear|hallo|liebe|lieber|guten\s+tag|moin|bonjour|hej)\b[^\n]{0,40}$",
+# The user's own greeting is reused only when it is English, like the templates:
+# "Hallo Jonas," over an English body reads as a form letter.
+_SALUTATION = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\b[^\n]{0,40}$",
                          re.IGNORECASE)
 AWAY_WITHOUT_DATE = timedelta(days=7)
 
@@ -208,6 +210,8 @@ def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapsh
         reasons = [r for r in row["automated"] if r in _BLOCKING or r.startswith("precedence:")]
         if reasons:
             blocked[row["from_addr"]] = ", ".join(reasons) + " mail"
+    for address in store.list_addresses(db) - config.own_addresses:
+        blocked[address] = "mailing-list mail (it is a list address)"
     greetings = {}
     for thread_id, contact, text in store.last_openings(db):
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
@@ -240,7 +244,9 @@ def _thread(row: dict, own: frozenset[str]) -> Thread:
                     "summary": next((ln.strip() for ln in m["new_text"].splitlines() if ln.strip()), "")}
                    for m in reversed(latest) if m["date"])
     return Thread(id=row["id"], subject=row["subject"], contacts=tuple(c for c in row["contacts"] if c not in own),
-                  last_message_id=last["message_id"] if last else None, references=references, recent=recent)
+                  last_message_id=last["message_id"] if last else None, references=references, recent=recent,
+                  last_sent=datetime.fromisoformat(row["last_sent"]) if row["last_sent"] else None,
+                  list_mail=row["list_mail"])
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ import sqlite_utils
 
 from . import db as store
 from . import ledger, rules, smtp
-from .compose import TemplateError, Templates, build_email, make_message_id
+from .compose import TemplateError, Templates, build_email, make_message_id, redate
 from .config import Account, Config
 from .errors import ConfigError, ImapError, MailflowError, SmtpError, describe_error
 from .imap import TRANSIENT, ImapSession
-from .records import Address
+from .records import MARKER_HEADER, Address
 from .rules import PlannedEmail
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def enqueue(db: sqlite_utils.Database, config: Config, templates: Templates, ema
                           subject=rendered.subject, text=rendered.text, html=rendered.html,
                           message_id=message_id, date=local_now, in_reply_to=email.in_reply_to,
                           references=email.references,
-                          extra_headers={"Auto-Submitted": "auto-generated"} if email.rule == "digest" else {})
+                          extra_headers=_marker_headers(email.rule))
         status, reason = "pending", None
     except (TemplateError, ValueError) as exc:
         # A broken template is reported and that email is not sent; the key is
@@ -141,6 +141,18 @@ def enqueue(db: sqlite_utils.Database, config: Config, templates: Templates, ema
     return email.key
 
 
+def _marker_headers(rule: str) -> dict[str, str]:
+    """Mark mailflow's own emails, so that their copies synced back from Sent or Drafts
+    are never read as the user's promises or requests (parse flags them as automated).
+
+    The digest goes to the user alone and is auto-generated in RFC 3834's sense. Emails
+    to clients are not marked Auto-Submitted: help desks and filters drop such mail.
+    """
+    if rule == "digest":
+        return {"Auto-Submitted": "auto-generated", MARKER_HEADER: rule}
+    return {MARKER_HEADER: rule}
+
+
 def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=None,
             only: set[str] | None = None) -> None:
     """Deliver the pending emails (those keyed in `only`, if given); settle the ones a crash left half-way.
@@ -152,9 +164,16 @@ def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=
                and (only is None or r["key"] in only)]
     if not entries:
         return
+    # The re-check reads the thread's own account too: the client's reply lands
+    # there, which need not be the account the email goes out from.
+    thread_account = store.thread_accounts(db, (r["thread_id"] for r in entries if r["thread_id"] is not None))
+
+    def accounts_of(entry: dict) -> set[str]:
+        return {a for a in (entry["account"], thread_account.get(entry["thread_id"])) if a}
+
     stale: set[str] = set()
     if resync is not None:
-        for name in sorted({r["account"] for r in entries if r["rule"] != "digest" and r["account"]}):
+        for name in sorted(set().union(*(accounts_of(r) for r in entries if r["rule"] != "digest"))):
             report = resync(name)
             if report is not None and not report.ok:
                 log.warning("account %s could not be synced again; its emails wait: %s", name,
@@ -167,7 +186,7 @@ def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=
                                                   if e.status not in ("pending", "sending")))
     verdicts = {p.key: p.held for p in rules.plan(settled_only, config)}
     for entry in entries:
-        if entry["status"] == "pending" and entry["account"] in stale and entry["rule"] != "digest":
+        if entry["status"] == "pending" and accounts_of(entry) & stale and entry["rule"] != "digest":
             continue
         try:
             _deliver_one(db, config, entry, now, verdicts)
@@ -212,6 +231,10 @@ def _deliver_one(db: sqlite_utils.Database, config: Config, entry: dict, now: da
         if verdicts[entry["key"]] is not None:
             log.info("outbox #%d waits: %s", entry["id"], verdicts[entry["key"]])
             return  # held now (paused, out of hours, away, capped): it stays pending
+    raw = redate(entry["raw"], now.astimezone(config.identity.tz))
+    if raw != entry["raw"]:
+        store.set_outbox_raw(db, entry["id"], raw)
+        entry = {**entry, "raw": raw}
     # Claimed atomically: a second mailflow process delivering at the same time finds it taken.
     if not store.claim_outbox(db, entry["id"], entry["attempts"], "sending" if entry["mode"] == "send" else "pending"):
         return

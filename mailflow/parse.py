@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from selectolax.lexbor import LexborHTMLParser
 
-from mailflow.records import Address, Attachment, Message, RawMessage, TextPart
+from mailflow.records import MARKER_HEADER, Address, Attachment, Message, RawMessage, TextPart
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborNode
@@ -366,6 +366,8 @@ def _automated(headers: _Headers, subject: str, from_addr: Address | None,
     precedence = (headers.first("precedence") or "").strip().lower()
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"precedence:{precedence}")
+    if MARKER_HEADER.lower() in headers.values:
+        reasons.append("mailflow")
     if "list-id" in headers.values:
         reasons.append("list-id")
     if "list-unsubscribe" in headers.values:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# Set on every email mailflow writes, so that its copy, synced back from Sent or
+# Drafts, is recognised as mailflow's own and never read for promises or requests.
+MARKER_HEADER = "X-Mailflow-Rule"
+
 
 @dataclass(frozen=True)
 class Address:

@@ -19,11 +19,15 @@ from typing import Any
 
 from .config import Config
 from .records import Address
-from .worktime import is_working_time, next_working_time, working_days_between
+from .worktime import is_working_time, next_working_time, previous_working_end, working_days_between, working_seconds
 
 MEETING_LENGTH = timedelta(hours=1)  # when a meeting's end is not known
 NO_REPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|notifications?)"
                       r"(?:[+-].*)?@", re.IGNORECASE)
+# Addresses that are lists by their shape; lists known from their List-Id mail are blocked by the ledger.
+MAILING_LIST = re.compile(r"(?:-(?:l|list|discuss|users?|devel?|announce|request|owner|subscribe)|^(?:list|lists|"
+                          r"listserv|majordomo|mailman|sympa))(?:\+[^@]*)?@|@(?:lists?|listserv|groups)\.|"
+                          r"@googlegroups\.com$|@groups\.io$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Thread:
     last_message_id: str | None
     references: tuple[str, ...]  # the chain up to and including the last message
     recent: tuple[dict[str, Any], ...] = ()  # {"from", "date", "summary"}, oldest first
+    last_sent: datetime | None = None  # the user's own latest message here (mailflow's emails not counted)
+    list_mail: bool = False  # some message here came through a mailing list
 
 
 @dataclass(frozen=True)
@@ -204,8 +210,9 @@ def follow_ups(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
             return
         # Silence is counted from the last word either way: a client who wrote
         # "still on it" yesterday has not gone quiet, whatever they owe.
-        heard = snapshot.last_heard.get(contact)
-        quiet_since = max(anchor, heard) if heard is not None else anchor
+        # A nudge the user wrote by hand restarts the wait as well.
+        thread = snapshot.threads.get(thread_id)
+        quiet_since = max(t for t in (anchor, snapshot.last_heard.get(contact), thread and thread.last_sent) if t)
         if working_days_between(quiet_since, now, identity) < rule.after_days:
             return
         known = candidates.get(thread_id)
@@ -280,10 +287,36 @@ def _meetings(snapshot: Snapshot) -> dict[tuple[int, datetime], list[RuleItem]]:
     return groups
 
 
-def _confirmed(group: list[RuleItem]) -> bool:
+def _confirmed(group: list[RuleItem], snapshot: Snapshot, start: datetime) -> bool:
     """Accepted by someone, and neither cancelled nor moved since, in any thread."""
-    return any(i.meeting_status == "accepted" for i in group) and not any(
-        i.status == "cancelled" or i.meeting_status == "cancelled" for i in group)
+    accepted = [i.sent_at for i in group if i.meeting_status == "accepted"]
+    if not accepted or any(i.status == "cancelled" or i.meeting_status == "cancelled" for i in group):
+        return False
+    return not _called_off(snapshot, group, start, max(accepted))
+
+
+def _called_off(snapshot: Snapshot, group: list[RuleItem], start: datetime, confirmed_at: datetime) -> bool:
+    """Did the same people cancel or move a meeting after this one was confirmed, without naming its time?
+
+    "I have to cancel our call" in a new thread has no start to match; "can we move
+    Thursday's call to Friday?" carries the new time, not the old. When in doubt the
+    meeting counts as off: a missing agenda is cheaper than one for a call that is not happening.
+    """
+    contacts = {i.contact for i in group if i.contact}
+    for item in snapshot.items:
+        if item.kind != "meeting" or item.contact not in contacts or item in group:
+            continue
+        if not confirmed_at < item.sent_at < start:
+            continue
+        if item.meeting_status == "cancelled" and (item.due is None or _same_day(item.due, start)):
+            return True
+        if item.meeting_status == "moved" and item.due != start:
+            return True
+    return False
+
+
+def _same_day(a: datetime, b: datetime) -> bool:
+    return a.astimezone(b.tzinfo).date() == b.date()
 
 
 def _meeting_recipients(snapshot: Snapshot, group: list[RuleItem]) -> tuple[Address, ...]:
@@ -304,7 +337,7 @@ def agendas(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
     now = snapshot.now
     planned = []
     for (thread_id, start), group in sorted(_meetings(snapshot).items(), key=lambda kv: kv[0][1]):
-        if not _confirmed(group) or not now < start <= now + timedelta(hours=rule.hours_before):
+        if not _agenda_window(start, rule.hours_before, config) <= now < start or not _confirmed(group, snapshot, start):
             continue
         first = min(group, key=lambda i: i.sent_at)
         thread = snapshot.threads.get(thread_id)
@@ -330,6 +363,15 @@ def agendas(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
     return planned
 
 
+def _agenda_window(start: datetime, hours_before: float, config: Config) -> datetime:
+    """When the agenda may go: `hours_before` the start, or, when no working time falls in
+    that span (a 9:00 call), the last working hour before it, so that it is not held until too late."""
+    opens = start - timedelta(hours=hours_before)
+    if config.identity.workdays and working_seconds(opens, start, config.identity) == 0:
+        opens = min(opens, previous_working_end(start, config.identity) - timedelta(hours=1))
+    return opens
+
+
 def _group_greeting(snapshot: Snapshot, thread_id: int, to: Sequence[Address]) -> str:
     if len(to) == 1:
         return snapshot.greetings.get((thread_id, to[0].email), f"Hi {_person(snapshot, to[0].email)['first_name']},")
@@ -343,7 +385,7 @@ def feedback_requests(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
     now = snapshot.now
     planned = []
     for (thread_id, start), group in sorted(_meetings(snapshot).items(), key=lambda kv: kv[0][1]):
-        if not _confirmed(group):
+        if not _confirmed(group, snapshot, start):
             continue
         ask_from = start + MEETING_LENGTH + timedelta(hours=rule.hours_after)
         if not ask_from <= now <= start + timedelta(days=rule.within_days):
@@ -448,11 +490,16 @@ def _apply_safety(planned: list[PlannedEmail], snapshot: Snapshot, config: Confi
 def _hold_reason(email: PlannedEmail, snapshot: Snapshot, own: frozenset[str]) -> str | None:
     if not email.to:
         return "no one to write to"
+    thread = snapshot.threads.get(email.thread_id) if email.thread_id is not None else None
+    if thread is not None and thread.list_mail:
+        return "the thread came through a mailing list; lists are never written to automatically"
     for address in email.to:
         if address.email in own:
             return f"{address.email} is your own address"
         if NO_REPLY.match(address.email):
             return f"{address.email} is a no-reply address"
+        if MAILING_LIST.search(address.email):
+            return f"{address.email} looks like a mailing list"
         if address.email in snapshot.blocked:
             return f"{address.email} sends {snapshot.blocked[address.email]}; never written to automatically"
         back = snapshot.away.get(address.email)

@@ -37,6 +37,17 @@ def next_working_time(moment: datetime, identity: Identity) -> datetime:
             return _at(day, identity.work_start, identity)
 
 
+def previous_working_end(moment: datetime, identity: Identity) -> datetime:
+    """The end of the latest working period that ended at or before `moment`."""
+    if not identity.workdays:
+        raise ValueError("no workdays configured")
+    day = moment.astimezone(identity.tz).date()
+    while True:
+        if _is_workday(day, identity) and _at(day, identity.work_end, identity) <= moment:
+            return _at(day, identity.work_end, identity)
+        day -= timedelta(days=1)
+
+
 def _at(day: date, clock: time, identity: Identity) -> datetime:
     return datetime.combine(day, clock, tzinfo=identity.tz)
 

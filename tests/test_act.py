@@ -8,6 +8,7 @@ SMTP server, the Drafts folder and the outbox.
 from __future__ import annotations
 
 import email
+import email.utils
 import os
 import subprocess
 import sys
@@ -396,6 +397,8 @@ def test_a_pending_email_waits_while_paused_and_goes_once_after_resume(timeline)
     assert t.delivered() == []
     t.act(at(12, 9, 5))
     assert len(t.delivered()) == 1 and store.outbox_entries(t.db)[0]["status"] == "sent"
+    # Dated when it went out, not when it was queued on Friday.
+    assert email.utils.parsedate_to_datetime(t.delivered()[0]["Date"]) == at(12, 9, 5)
 
 
 def test_a_client_who_wrote_recently_has_not_gone_quiet(timeline) -> None:
@@ -473,3 +476,38 @@ def test_run_syncs_new_mail_as_soon_as_idle_announces_it(timeline) -> None:
     finally:
         if service.poll() is None:
             service.kill()
+
+
+def test_mailflows_own_emails_read_back_from_sent_make_no_items_and_the_second_follow_up_comes(timeline) -> None:
+    t = timeline("send")
+    send_proposal(t)
+    t.act(at(9, 10))  # follow-up 1, filed in Sent and synced back at the next act
+    t.act(at(12, 10))
+    synced = [m for m, _ in t.folder("sent")]
+    assert [m["X-Mailflow-Rule"] for m in synced] == [None, "follow_up"]
+    assert store.item_rows(t.db, status=None) == []  # "Is that still on track?" is not a request Tom owes
+    report = t.act(at(16, 10))  # four working days after the first
+    assert [(r["rule"], r["key"], r["status"]) for r in report.outcomes] == [
+        ("follow_up", "follow_up:thread1:2", "sent")]
+    assert len(t.delivered()) == 2
+
+
+def test_a_follow_up_never_goes_to_a_mailing_list(timeline) -> None:
+    t = timeline("send")
+    t.connect(at(5, 9))
+    lst = "design-collective@community.example"
+    t.mail("INBOX", TOM, lst, "Meetup venue", "Hi all, the meetup is on again this month.\n", at(5, 9, 30),
+           headers={"List-Id": "<design.community.example>", "List-Unsubscribe": "<mailto:leave@community.example>"})
+    t.mail("Sent", ME, lst, "Re: Meetup venue", "Could you send me the venue details by Wednesday?\n", at(5, 10))
+    t.act(at(12, 10))
+    assert t.delivered() == [] and store.outbox_entries(t.db) == []
+    assert any(row["kind"] == "request" for row in store.item_rows(t.db, status=None))  # seen, but never chased
+
+
+def test_a_nudge_by_hand_restarts_the_wait(timeline) -> None:
+    t = timeline("send")
+    proposal = send_proposal(t)
+    t.mail("Sent", ME, TOM, "Re: Proposal: physio practice website", "Hi Tom, any thoughts on this?\nMaya\n",
+           at(8, 9), reply_to=proposal)
+    assert t.act(at(9, 10)).outcomes == ()  # Friday: three days after the proposal, one after the nudge
+    assert t.delivered() == []

@@ -95,3 +95,79 @@ def test_digest_sections_sort_items_by_when_and_who() -> None:
     assert {name: [e["id"] for e in entries] for name, entries in sections.items()} == {
         "overdue_mine": [1], "overdue_theirs": [2], "due_today": [3], "due_this_week": [4],
         "waiting_for_reply": [5], "upcoming_meetings": [6]}
+
+
+# --- regressions from the review of the act stage: each once let an embarrassing email out ---
+
+def meeting(item_id: int, thread: int, status: str, start: datetime | None, sent_at: datetime,
+            contact: str = "priya@x") -> RuleItem:
+    return RuleItem(id=item_id, kind="meeting", debtor="both", contact=contact, sentence=f"meeting {item_id}",
+                    due=start, due_text=None, meeting_status=status, status="open", status_reason=None,
+                    thread_id=thread, account="work", sent_at=sent_at)
+
+
+def test_a_thread_that_came_through_a_list_is_never_followed_up() -> None:
+    item = promise(1, 1, "design-discuss@example.org")
+    base = snapshot([item])
+    listed = Snapshot(now=base.now, items=base.items, outbox=(),
+                      threads={1: Thread(1, "Venue", ("design-discuss@example.org",), "m1@x", (), list_mail=True)})
+    [email] = [p for p in plan(listed, CONFIG) if p.rule == "follow_up"]
+    assert email.held == "the thread came through a mailing list; lists are never written to automatically"
+
+
+def test_list_shaped_addresses_are_never_written_to() -> None:
+    for address in ("design-discuss@example.org", "team@lists.example.org", "studio@googlegroups.com",
+                    "cycling-l@example.edu"):
+        [email] = [p for p in plan(snapshot([promise(1, 1, address)]), CONFIG) if p.rule == "follow_up"]
+        assert email.held == f"{address} looks like a mailing list", address
+    [email] = [p for p in plan(snapshot([promise(1, 1, "lister@example.org")]), CONFIG) if p.rule == "follow_up"]
+    assert email.held is None
+
+
+def test_a_nudge_written_by_hand_restarts_the_wait() -> None:
+    item = promise(1, 1, "tom@x")  # overdue since Mon 5 Oct
+    base = snapshot([item], now=at(9, 10))
+    assert [p.held for p in plan(base, CONFIG) if p.rule == "follow_up"] == [None]
+    nudged = Snapshot(now=base.now, items=base.items, outbox=(),
+                      threads={1: Thread(1, "Thread 1", ("tom@x",), "m1@x", (), last_sent=at(8, 9))})
+    assert [p for p in plan(nudged, CONFIG) if p.rule == "follow_up"] == []
+    later = Snapshot(now=at(14, 10), items=base.items, outbox=(), threads=nudged.threads)
+    assert [p.held for p in plan(later, CONFIG) if p.rule == "follow_up"] == [None]
+
+
+MEETINGS = parse_config({"identity": {"name": "Maya", "addresses": ["maya@lindqvist.studio"],
+                                      "timezone": "Europe/Berlin"},
+                         "rules": {"follow_up": {"mode": "off"}, "agenda": {"mode": "send"},
+                                   "feedback_request": {"mode": "send"}, "digest": {"mode": "off"}}})
+
+
+def meeting_snapshot(items, now) -> Snapshot:
+    threads = {i.thread_id: Thread(i.thread_id, f"Thread {i.thread_id}", (i.contact,), f"m{i.thread_id}@x", ())
+               for i in items}
+    return Snapshot(now=now, items=tuple(items), threads=threads)
+
+
+def test_a_call_cancelled_or_moved_in_another_thread_gets_no_agenda_or_feedback() -> None:
+    start = at(8, 15)
+    confirmed = [meeting(1, 1, "proposed", start, at(5, 11)), meeting(2, 1, "accepted", start, at(5, 13))]
+    assert [p.rule for p in plan(meeting_snapshot(confirmed, at(8, 13)), MEETINGS)] == ["agenda"]
+    assert [p.rule for p in plan(meeting_snapshot(confirmed, at(9, 10)), MEETINGS)] == ["feedback_request"]
+    for change in (meeting(3, 2, "cancelled", None, at(7, 9)),           # "I have to cancel our call"
+                   meeting(3, 2, "cancelled", at(8, 9), at(7, 9)),       # "cancel Thursday's call"
+                   meeting(3, 2, "moved", at(9, 10), at(7, 9))):         # "move Thursday's call to Friday at 10"
+        assert plan(meeting_snapshot([*confirmed, change], at(8, 13)), MEETINGS) == [], change
+        assert [p.rule for p in plan(meeting_snapshot([*confirmed, change], at(9, 12)), MEETINGS)
+                if p.thread_id == 1] == [], change
+    # A cancellation of another day's call, or one from before the confirmation, leaves this one alone.
+    other_day = meeting(3, 2, "cancelled", at(13, 9), at(7, 9))
+    before = meeting(3, 2, "cancelled", None, at(5, 12))
+    for unrelated in (other_day, before):
+        assert [p.rule for p in plan(meeting_snapshot([*confirmed, unrelated], at(8, 13)), MEETINGS)] == ["agenda"]
+
+
+def test_a_first_thing_call_gets_its_agenda_the_working_day_before() -> None:
+    start = at(8, 9)  # Thursday 9:00, the start of the working day
+    confirmed = [meeting(1, 1, "proposed", start, at(5, 11)), meeting(2, 1, "accepted", start, at(5, 13))]
+    assert plan(meeting_snapshot(confirmed, at(7, 16)), MEETINGS) == []
+    [agenda] = plan(meeting_snapshot(confirmed, at(7, 17)), MEETINGS)  # Wed 17:00, before 17:30
+    assert agenda.rule == "agenda" and agenda.held is None
