@@ -656,16 +656,19 @@ class ReceivedMessage:
 class SmtpServer:
     """An aiosmtpd server on a free loopback port that records every message.
 
-    With `cert`, STARTTLS is offered (not required). AUTH PLAIN/LOGIN is offered
+    With `cert`, STARTTLS is offered (not required), or with `implicit_tls` the
+    server speaks TLS from the first byte (port 465 style). AUTH PLAIN/LOGIN is offered
     without TLS (loopback); it is required once credentials are set, either here
     or later with `require_auth`.
     """
 
     host = LOOPBACK
 
-    def __init__(self, cert: CertFiles | None = None, auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, cert: CertFiles | None = None, auth: tuple[str, str] | None = None,
+                 implicit_tls: bool = False) -> None:
         self.port = 0
         self._cert = cert
+        self._implicit_tls = implicit_tls and cert is not None
         self._auth = auth
         self._messages: list[ReceivedMessage] = []
         self._lock = threading.Lock()
@@ -695,7 +698,8 @@ class SmtpServer:
             port=self.port,
             authenticator=self._authenticate,
             auth_require_tls=False,
-            tls_context=self._cert.server_context() if self._cert else None,
+            tls_context=self._cert.server_context() if self._cert and not self._implicit_tls else None,
+            ssl_context=self._cert.server_context() if self._implicit_tls else None,
         )
         self._controller.start()
 
@@ -741,7 +745,7 @@ class SmtpServer:
             rcpt_tos=tuple(envelope.rcpt_tos),
             raw=envelope.original_content,
             login=login,
-            tls=session.ssl is not None,
+            tls=session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
         )
         with self._lock:
             self._messages.append(message)

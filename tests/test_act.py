@@ -585,3 +585,25 @@ password = "{home.password}"
     assert sorted(synced) == ["home", "studio"]
     [row] = store.outbox_entries(t.db)
     assert row["status"] == "dropped" and t.delivered() == []
+
+
+def test_implicit_tls_sending_checks_the_certificate(timeline, tls_cert) -> None:
+    from servers import SmtpServer
+
+    t = timeline("send")
+    with SmtpServer(cert=tls_cert, auth=(t.mailbox.username, t.mailbox.password), implicit_tls=True) as tls_smtp:
+        text = t.config_path.read_text().replace(f"smtp_port = {t.smtp.port}", f"smtp_port = {tls_smtp.port}")
+        t.config_path.write_text(text.replace('smtp_security = "none"',
+                                              f'smtp_security = "tls"\nca_file = "{tls_cert.ca_file}"'))
+        t.config = load_config(t.config_path)
+        send_proposal(t)
+        assert [r["status"] for r in t.act(at(9, 10)).outcomes] == ["sent"]
+        assert [(m.tls, m.rcpt_tos) for m in tls_smtp.messages] == [(True, (TOM,))]
+        # Without the CA the certificate does not verify: nothing goes out, and it says why.
+        t.config_path.write_text(t.config_path.read_text().replace(f'ca_file = "{tls_cert.ca_file}"\n', ""))
+        t.config = load_config(t.config_path)
+        t.mail("Sent", ME, PRIYA, "Quote", "Hi Priya, attached is the quote.\n", at(5, 11),
+               attachment=("quote.pdf", 2000))
+        [row] = [r for r in t.act(at(12, 10)).outcomes if r["contact"] == PRIYA]
+        assert row["status"] == "pending" and "certificate" in row["status_reason"].lower()
+        assert len(tls_smtp.messages) == 1
