@@ -872,6 +872,18 @@ def rule_items(db: sqlite_utils.Database, since: datetime) -> list[dict[str, Any
            ORDER BY i.id""", [_utc(since)]))
 
 
+def handled_threads(db: sqlite_utils.Database, now: datetime) -> dict[int, str]:
+    """Per thread, the date of the latest message with an item the user set by hand and that still holds:
+    snoozed and asleep at `now`, or dismissed or closed by the user."""
+    return {thread: date for thread, date, _latest in db.execute(
+        # SQLite takes the bare m.date from the row that holds the MAX.
+        """SELECT i.thread_id, m.date, MAX(m.date_utc)
+           FROM items i JOIN messages m ON m.id = i.message
+           WHERE i.thread_id IS NOT NULL AND i.set_by_user = 1
+             AND (i.status IN ('done', 'cancelled') OR (i.status = 'snoozed' AND i.snoozed_until > ?))
+           GROUP BY i.thread_id""", [_utc(now)])}
+
+
 def thread_details(db: sqlite_utils.Database, thread_ids: Sequence[int], recent: int = 3) -> list[dict[str, Any]]:
     """For answering in a thread: its subject, contacts, last message ids, and its latest messages."""
     details = []

@@ -231,7 +231,8 @@ def snapshot(db: sqlite_utils.Database, config: Config, now: datetime) -> Snapsh
                               "their_median_hours": rt.their_median / 3600 if rt.their_median is not None else None,
                               "my_median_hours": rt.my_median / 3600 if rt.my_median is not None else None}
                              for rt in response_times(db)),
-        paused=store.get_setting(db, "paused") is not None, last_heard=last_heard)
+        paused=store.get_setting(db, "paused") is not None, last_heard=last_heard,
+        handled={thread: datetime.fromisoformat(date) for thread, date in store.handled_threads(db, now).items()})
 
 
 def _thread(row: dict, own: frozenset[str]) -> Thread:

@@ -103,6 +103,8 @@ class Snapshot:
     response_times: tuple[dict[str, Any], ...] = ()
     paused: bool = False
     last_heard: dict[str, datetime] = field(default_factory=dict)  # address -> their latest message to the user
+    # thread -> the latest message whose item the user snoozed (still asleep), dismissed or closed by hand
+    handled: dict[int, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ def follow_ups(snapshot: Snapshot, config: Config) -> list[PlannedEmail]:
     for waiting in snapshot.waiting:
         if not is_proposal(waiting.subject, waiting.text, waiting.attachment_names):
             continue
+        handled = snapshot.handled.get(waiting.thread_id)
+        if handled is not None and handled >= waiting.sent_at:
+            continue  # the user snoozed or dismissed what this message asked: the thread is theirs to handle
         if _too_old(snapshot, config, waiting.account, waiting.sent_at):
             continue
         days = working_days_between(waiting.sent_at, now, identity)
