@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -194,8 +195,32 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "part": frozenset({"morning", "afternoon", "evening", "tonight", "night", "eod", "cob", "business", "day",
                        "thing"}),
 }
-_NEEDS_DIGIT = frozenset({"iso", "numeric", "day_range", "month_day", "day_month", "month_year", "ordinal",
-                          "weekday_day", "range", "range_colon", "between", "meridiem", "colon", "cued", "military"})
+
+# The patterns that need a digit, each behind a gate: a test on the lowercased
+# sentence that every match of those patterns implies, so skipping a pattern
+# whose gates all fail changes no result. The patterns begin with \b or a
+# lookbehind, which `re` tries at every position (a few us a sentence each); a
+# gate is a substring test or a short regex led by a literal or a character
+# class, which `re` scans for in C, and most sentences with a digit fail most gates.
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
+    # every name in _MONTH_RE starts with one of these
+    (lambda low: any(map(low.__contains__, _MONTH_STEMS)),
+     frozenset({"month_day", "day_month", "month_year", "day_range"})),
+    # the separator before a digit in "2026-11-20", "20/11", and day_range's numeric month ("12-15.10")
+    (re.compile(r"[./-]\d").search, frozenset({"iso", "numeric", "day_range"})),
+    (re.compile(r"\d(?:st|nd|rd|th)").search, frozenset({"ordinal"})),
+    # every full weekday name ends in "day" (in any case: weekday_day runs on the original text)
+    (re.compile(r"day\s+(?:the\s+)?\d").search, frozenset({"weekday_day"})),
+    # an hour, then _MERIDIEM
+    (re.compile(r"\d\s*[ap]\.?\s?m").search, frozenset({"range", "meridiem"})),
+    (re.compile(r"\d[:.h][0-5]\d").search, frozenset({"range_colon", "colon"})),
+    (lambda low: "between" in low, frozenset({"between"})),
+    # a cue word, then the hour: "at around 3" contains "around 3"; military's cues are all cued's
+    (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+\d").search,
+     frozenset({"cued", "military"})),
+)
+_NEEDS_DIGIT = frozenset().union(*(names for _, names in _DIGIT_GATES))
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
 _ON_ORIGINAL = frozenset({"weekday", "weekday_day", "month_only"})  # capitalisation tells "Sun" from "sun"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -219,28 +244,29 @@ _BY_WORD: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class _Text:
-    """A sentence prepared once: original, lowercased (same length), its words."""
+    """A sentence prepared once: original, lowercased (same length), what to run on it."""
 
     raw: str
     low: str
-    words: frozenset[str]
     digit: bool
     wanted: frozenset[str]  # the names of the patterns worth running on it
 
     @classmethod
-    def of(cls, raw: str) -> _Text:
+    def of(cls, raw: str) -> _Text | None:
+        """None when no pattern can match: no digit and no trigger word (most sentences)."""
         low = ascii_lower(raw)
-        words = frozenset(_TOKEN.findall(low))
+        triggers = _ANY_TRIGGER.intersection(_TOKEN.findall(low))
         digit = _DIGIT.search(raw) is not None
+        if not digit and not triggers:
+            return None
         wanted = set(_UNTRIGGERED)
         if digit:
-            wanted |= _NEEDS_DIGIT
-        for word in words & _ANY_TRIGGER:
+            for gate, names in _DIGIT_GATES:
+                if gate(low):
+                    wanted |= names
+        for word in triggers:
             wanted |= _BY_WORD[word]
-        return cls(raw, low, words, digit, frozenset(wanted))
-
-    def wants(self, name: str) -> bool:
-        return name in self.wanted
+        return cls(raw, low, digit, frozenset(wanted))
 
     def target(self, name: str) -> str:
         return self.raw if name in _ON_ORIGINAL else self.low
@@ -802,7 +828,7 @@ def resolve(
     cfg = config or DateConfig()
     order = cfg.date_order or default_date_order(reference.tzinfo, reference)
     t = _Text.of(text)
-    if not t.digit and t.words.isdisjoint(_ANY_TRIGGER):
+    if t is None:
         return None
     anchors = _find_anchors(t, reference, cfg, order)
     times = _find_times(t, cfg, [(a.start, a.end) for a in anchors])

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailflow import dates
 from mailflow.dates import DateConfig, default_date_order, resolve
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -200,3 +201,29 @@ def test_dateparser_is_the_last_resort() -> None:
     assert found is not None and found.due == at(2026, 12, 5, 15, 0)
     off = DateConfig(use_dateparser=False)
     assert resolve("Can you send it on 5-Dec-2026?", REF, kind="request", config=off) is None
+
+
+# Shapes each pattern that needs a digit can take, including the tight ones its gate must still admit.
+GATED = [
+    "2026-11-20", "by 20/11", "on 5.10.", "12 to 15 October", "12-15.10", "3. to 5.10.2017", "jan5", "5thjan",
+    "the 3rd of December", "Dec 12, 2026", "March 2027", "by the 21st", "MONDAY the 12th", "Friday 6/9",
+    "2-4pm", "11–2 p.m.", "10h30-11h45", "10:30", "between 2 and 4", "at 3", "at around 3", "approx. 5",
+    "~ 17.30", "until 1430", "3 a. m.",
+]
+
+
+@pytest.mark.parametrize("text", GATED)
+def test_digit_gates_admit_every_match(text: str) -> None:
+    # a failed gate skips its patterns, which is only safe if no pattern could have matched
+    patterns = dict((*dates._DATE_PATTERNS, *dates._TIME_PATTERNS))
+    low = dates.ascii_lower(text)
+    matched = {name for name in dates._NEEDS_DIGIT
+               if patterns[name].search(text if name in dates._ON_ORIGINAL else low)}
+    assert matched, "every example should exercise at least one gated pattern"
+    admitted = set().union(*(names for gate, names in dates._DIGIT_GATES if gate(low)))
+    assert matched <= admitted
+
+
+def test_sentences_without_dates_are_skipped_early() -> None:
+    assert resolve("Thanks, that works for us.", REF, kind="promise") is None
+    assert resolve("Call me on 555 0134 whenever.", REF, kind="meeting") is None
