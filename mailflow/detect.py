@@ -124,6 +124,7 @@ _CUE_WORDS = frozenset(
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
+    "updated posted filed returned handled wrapped live complete "
     "see you'll invited invite invitation sit availability good fine".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
@@ -186,7 +187,11 @@ _COMPLETION_DONE = _rxi(
     r"reviewed)\s+(?P<what>[^,.;:!?]{0,60})"
     r"|(?:it'?s|it\s+is|this\s+is|that'?s|that\s+is|all|everything\s+is)\s+(?:now\s+|all\s+)?(?:done|finished|sorted|"
     r"complete|"
-    r"fixed|live|taken\s+care\s+of)\b|done\W*$|all\s+done\b)"
+    r"fixed|live|taken\s+care\s+of)\b|done\W*$|all\s+done\b"
+    # "The staging site is updated", "your invoices have been sent"
+    r"|(?:the|your|our)\s+(?P<thing>[\w'/-]+(?:\s+[\w'/-]+){0,4}?)\s+(?:is|are|has\s+been|have\s+been)\s+"
+    r"(?:now\s+|all\s+)?(?:updated|done|finished|fixed|live|uploaded|sent|deployed|published|complete|signed|"
+    r"submitted|paid|booked|scheduled)\b)"
 )
 _LINK = _rxi(r"https?://|www\.")
 _WHAT_CUT = _rxi(r"\s+(?:to|for|with|from|on|at|by|in|yesterday|today|this|last|earlier|as|so|and|which|that|"
@@ -587,7 +592,7 @@ def _completion(sentence: str, body: str, has_attachments: bool) -> Completion |
         return Completion(sentence, _what(m["what"]))
     m = _COMPLETION_DONE.match(body)
     if m and not body.endswith("?"):
-        return Completion(sentence, _what(m.group("what")) if m.group("what") else None)
+        return Completion(sentence, _what(m["what"] or m["thing"]))
     return None
 
 

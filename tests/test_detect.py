@@ -548,3 +548,18 @@ def test_more_meeting_shapes(text: str, status: str, due: datetime | None) -> No
 )
 def test_meeting_words_that_make_no_meeting(text: str, kinds: list[str]) -> None:
     assert [i.kind for i in detect(text, SENT_AT).items] == kinds
+
+
+@pytest.mark.parametrize("text,what", [
+    ("I've updated the staging site.", "the staging site"),
+    ("The staging site is now live.", "staging site"),
+    ("Your invoices have been sent.", "invoices"),
+])
+def test_work_reported_done_is_a_completion(text: str, what: str) -> None:
+    assert [(c.what, i) for c in detect(text, SENT_AT).completions for i in [None]] == [(what, None)]
+    assert detect(text, SENT_AT).items == ()
+
+
+def test_work_not_done_yet_is_no_completion() -> None:
+    for text in ("The site is not live yet.", "Is the site live?"):
+        assert detect(text, SENT_AT).completions == (), text

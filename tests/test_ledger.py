@@ -208,3 +208,22 @@ def test_meetings_close_when_held_moved_and_old_items_expire() -> None:
     assert store.item_rows(db)[0]["status"] == "open"
     settle(db, T0 + timedelta(days=61))
     assert store.item_rows(db, status=None)[0]["status_reason"] == "no news for 60 days"
+
+
+def test_a_promise_is_kept_by_saying_it_is_done_and_a_get_back_by_any_reply() -> None:
+    from mailflow.ledger import settle
+
+    db = _ledger_db()
+    _store(db, message("I'll update the staging site by Friday. Let me check with the designer and get back to you.",
+                       outgoing=True, mid="p@x"),
+           _reply("Great, thanks!", outgoing=False, mid="r@x", parent="p@x", hours=1))
+    settle(db, T0 + timedelta(hours=2))
+    statuses = _statuses(db)
+    assert statuses["I'll update the staging site by Friday."] == ("open", None)
+    assert statuses["Let me check with the designer and get back to you."][0] == "open"
+    _store(db, _reply("The staging site is updated. The designer is fine with the colours.", outgoing=True,
+                      mid="d@x", parent="r@x", hours=26))
+    settle(db, T0 + timedelta(days=2))
+    statuses = _statuses(db)
+    assert statuses["I'll update the staging site by Friday."] == ("done", "delivered")
+    assert statuses["Let me check with the designer and get back to you."][0] == "done"
