@@ -171,3 +171,37 @@ def test_a_first_thing_call_gets_its_agenda_the_working_day_before() -> None:
     assert plan(meeting_snapshot(confirmed, at(7, 16)), MEETINGS) == []
     [agenda] = plan(meeting_snapshot(confirmed, at(7, 17)), MEETINGS)  # Wed 17:00, before 17:30
     assert agenda.rule == "agenda" and agenda.held is None
+
+
+def test_the_digest_goes_at_its_local_time_once_a_day() -> None:
+    config = parse_config({"identity": {"addresses": ["maya@lindqvist.studio"], "timezone": "Europe/Berlin"},
+                           "rules": {"digest": {"mode": "send", "at": "07:30"}}})
+    assert plan(Snapshot(now=datetime(2026, 10, 7, 7, 29, tzinfo=BERLIN), items=()), config) == []
+    [digest] = plan(Snapshot(now=datetime(2026, 10, 7, 7, 30, tzinfo=BERLIN), items=()), config)
+    assert (digest.key, [a.email for a in digest.to]) == ("digest:2026-10-07", ["maya@lindqvist.studio"])
+    sent = OutboxEntry(key=digest.key, rule="digest", thread_id=None, contact=None, at=at(7, 8), status="sent")
+    assert plan(Snapshot(now=at(7, 18), items=(), outbox=(sent,)), config) == []
+
+
+def test_feedback_waits_hours_after_the_call_and_gives_up_after_days() -> None:
+    config = parse_config({"identity": {"name": "Maya", "addresses": ["maya@lindqvist.studio"],
+                                        "timezone": "Europe/Berlin"},
+                           "rules": {"follow_up": {"mode": "off"}, "agenda": {"mode": "off"}, "digest": {"mode": "off"},
+                                     "feedback_request": {"mode": "send", "hours_after": 20, "within_days": 3}}})
+    start = at(6, 10)  # Tuesday 10:00; the call is taken to last an hour
+    confirmed = [meeting(1, 1, "proposed", start, at(5, 11)), meeting(2, 1, "accepted", start, at(5, 13))]
+    assert plan(meeting_snapshot(confirmed, at(7, 6)), config) == []  # 19 hours after the end
+    assert [p.rule for p in plan(meeting_snapshot(confirmed, at(7, 10)), config)] == ["feedback_request"]
+    assert plan(meeting_snapshot(confirmed, at(9, 11)), config) == []  # more than 3 days after the start
+
+
+def test_lookback_days_widens_the_first_run_rule() -> None:
+    item = promise(1, 1, "tom@x")  # written Fri 2 Oct
+    connected = {"work": at(5, 9)}
+    base = snapshot([item])
+    for lookback, wanted in ((0, []), (7, [None])):
+        config = parse_config({"identity": {"name": "Maya", "addresses": ["maya@lindqvist.studio"],
+                                            "timezone": "Europe/Berlin"},
+                               "rules": {"lookback_days": lookback, "follow_up": {"mode": "send", "after_days": 3}}})
+        snap = Snapshot(now=base.now, items=base.items, threads=base.threads, connected_at=connected)
+        assert [p.held for p in plan(snap, config) if p.rule == "follow_up"] == wanted, lookback
