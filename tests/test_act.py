@@ -607,3 +607,37 @@ def test_implicit_tls_sending_checks_the_certificate(timeline, tls_cert) -> None
         [row] = [r for r in t.act(at(12, 10)).outcomes if r["contact"] == PRIYA]
         assert row["status"] == "pending" and "certificate" in row["status_reason"].lower()
         assert len(tls_smtp.messages) == 1
+
+
+def test_run_acts_at_once_and_sends_the_daily_digest_once(timeline) -> None:
+    import signal
+    import time
+
+    t = timeline("draft", digest="send")
+    t.config_path.write_text(t.config_path.read_text().replace('[rules.digest]\n', '[rules.digest]\nat = "00:00"\n'))
+    t.connect(at(5, 9))
+    command = [sys.executable, "-m", "mailflow", "--config", str(t.config_path), "run"]
+    service = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not t.delivered() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [digest] = t.delivered()
+        assert digest["To"] == ME and digest["Auto-Submitted"] == "auto-generated"
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+    # A second start the same day finds today's digest in the outbox.
+    again = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        while "sync:" not in again.stderr.readline():  # the first sync, then the first act
+            assert again.poll() is None
+        time.sleep(2)
+        again.send_signal(signal.SIGTERM)
+        assert again.wait(timeout=20) == 0
+    finally:
+        if again.poll() is None:
+            again.kill()
+    assert len(t.delivered()) == 1
