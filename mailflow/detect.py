@@ -124,7 +124,7 @@ _CUE_WORDS = frozenset(
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
-    "updated posted filed returned handled wrapped live complete "
+    "updated posted filed returned handled wrapped live complete ok okay "
     "see you'll invited invite invitation sit availability good fine".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
@@ -144,7 +144,7 @@ _MEETING_WORDS = frozenset(
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
-                                 "plan make good fine forward about".split())
+                                 "plan make good fine forward about ok okay set".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -225,15 +225,21 @@ _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|cert
                  r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it)|"
                  r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|the\s+(?:call|meeting))|"
                  r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
-                 r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for)\b")
-_ATTENDING = _Needled("there attend make join game call dial", _rx(_ATTENDING_RX))
+                 r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for|"
+                 r"(?:i|we)(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
+                 r"be\s+there))\b")
+_ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer",
                        _rx(
-    r"\b(?:need|should|might\s+want|would\s+be\s+(?:willing|happy|glad|pleased)|look(?:ing)?\s+forward|like|love|"
+    r"\b(?:(?:great|nice|good|worthwhile|useful|helpful|wise)\s+(?:for\s+(?:us|you\s+and\s+me)\s+)?to\s+"
+    r"(?:have\s+a\s+(?:quick\s+|short\s+|brief\s+)?(?:phone\s+|conference\s+)?(?:call|chat|meeting)|catch\s+up|"
+    r"sit\s+down)|"
+    r"(?:great|nice|good|worthwhile|useful|helpful|wise|need|should|might\s+want|would\s+be\s+(?:willing|happy|glad|"
+    r"pleased)|look(?:ing)?\s+forward|like|love|"
     r"glad|happy|pleased|eager|willing|opportunity|chance|want|invite\s+you)\s+to\s+(?:talk|meet" + _MEET_NOT_GOAL +
-    r"|discuss|participate|attend|join\s+us|speak|speaking|talking|meeting|seeing\s+you|get\s+together)\b"
+    r"|discuss|participate|attend|join\s+us|speak|speaking|talking|meeting|seeing\s+you|get\s+together))\b"
     r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
     r"'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call(?!\s+it\b)|meet" + _MEET_NOT_GOAL + r"|confer|"
@@ -251,9 +257,12 @@ _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
 )
-_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept attend", _rx(
+_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept attend ok good fine set "
+                        "join come call dial game",
+                        _rx(
     r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
+    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
     r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|" + _ATTENDING_RX
@@ -274,7 +283,7 @@ _MEET_PAST = _rx(
     r"chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session)\b|taking|meeting|lunch|dinner|"
     r"coffee|speaking|talking|chatting)|"
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
-    r"minutes\s+from|as\s+part\s+of|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
+    r"minutes\s+from|as\s+part\s+of\s+(?:our|the|your|my)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
     r"our)|"
     r"(?:yesterday|last\s+(?:week|night|time|month|[a-z]+day))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
@@ -369,6 +378,9 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         # feelings and states are not deeds: "we will miss you", "I'll have a problem"
         r"(?:miss|hope|wish|appreciate|understand|remember|enjoy|love|like|regret|welcome|anticipate|await|"
         r"expect|agree|doubt|need)\b|have\s+(?:a|an|some)\s+(?:problem|issue|question|trouble)s?\b)")),
+    # "I'll see what I can do and get back to you": the looking is a hedge, the getting back is not.
+    (frozenset({"back"}), _rx(
+        _SUBJ + r"(?:'ll|\s+will)\b[^.;!?]{0,60}?\band\s+(?:get|come|revert)\s+back\s+to\s+(?:you|u)\b")),
     (frozenset({"will", "'ll"}), _rx(  # subject dropped: "Will send the files tomorrow."
         r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b|need\b|have\s+to\b)[a-z]+\b"
         r"(?![^?]*\?)")),

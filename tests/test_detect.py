@@ -525,7 +525,10 @@ def test_meeting_a_goal_or_calling_it_something_is_no_meeting(text: str) -> None
         ("OK, see you at 12.", "accepted", at(11, 18, 12, 0)),
         ("Can I give you a buzz tomorrow?", "proposed", at(11, 19, 9, 0)),
         ("I would like you to attend the kickoff on Monday.", "proposed", at(11, 23, 9, 0)),
-        ("We will call in on Thursday at 4pm.", "proposed", at(11, 19, 16, 0)),
+        ("We will call in on Thursday at 4pm.", "accepted", at(11, 19, 16, 0)),
+        ("I shall be glad to join you on Friday.", "accepted", at(11, 20, 9, 0)),
+        ("We are OK for 8:15 on Sunday.", "accepted", at(11, 22, 8, 15)),
+        ("It may be worthwhile for us to have a quick phone call to discuss.", "proposed", None),
         ("How about 11:30 downstairs?", "proposed", at(11, 18, 11, 30)),
         ("Please give me a call and we can discuss the budget. Thanks for your help.", "proposed", None),
         ("You are invited to the studio party we will host on Friday at 6pm.", "proposed", at(11, 20, 18, 0)),
@@ -563,3 +566,8 @@ def test_work_reported_done_is_a_completion(text: str, what: str) -> None:
 def test_work_not_done_yet_is_no_completion() -> None:
     for text in ("The site is not live yet.", "Is the site live?"):
         assert detect(text, SENT_AT).completions == (), text
+
+
+def test_getting_back_is_a_promise_even_after_a_hedge() -> None:
+    assert [i.kind for i in detect("I'll see what I can do and get back to you.", SENT_AT).items] == ["promise"]
+    assert detect("I'll see what I can do.", SENT_AT).items == ()
