@@ -10,8 +10,12 @@ others; their errors are returned in the report.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -76,10 +80,60 @@ class _Prepared:
     findings: list[Findings | None]
 
 
-def _prepare(raws: Iterable[RawMessage], own: frozenset[str]) -> _Prepared:
+# benchmarks/sync.py turns detection off to time the other stages alone.
+DETECT = True
+# A folder with at least this many new messages is parsed and detected in a worker
+# process, on another core, while the main process fetches and stores: a first sync
+# of a big mailbox is CPU-bound in parse and detect. Below it, starting the worker
+# (about half a second of imports) costs more than it saves.
+WORKER_THRESHOLD = 4 * BATCH_SIZE
+# One worker: on two cores a second one measured no faster, the main process and
+# the IMAP server already using the rest.
+WORKERS = 1
+
+
+def _prepare(raws: Iterable[RawMessage], own: frozenset[str], detect: bool = True) -> _Prepared:
     """Parse each message and detect what it commits anyone to."""
     messages = [(raw, parse(raw, own)) for raw in raws]
-    return _Prepared(messages, [examine(msg, own) for _raw, msg in messages])
+    return _Prepared(messages, [examine(msg, own) if detect else None for _raw, msg in messages])
+
+
+class _Preparer:
+    """Runs _prepare inline, or in one worker process once a folder is big enough.
+
+    The worker is started by "spawn", never by fork: `mailflow run` has IDLE
+    threads, and a forked child could inherit a lock one of them holds. If the
+    worker dies, the batch is prepared inline and the sync goes on without it.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    def use_worker(self, pending: int) -> bool:
+        return not self._broken and pending >= WORKER_THRESHOLD
+
+    def submit(self, raws: list[RawMessage], own: frozenset[str], worker: bool) -> Callable[[], _Prepared]:
+        """Start preparing `raws`; the returned function waits for the result."""
+        if not worker or self._broken:
+            return lambda: _prepare(raws, own, DETECT)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        future: Future[_Prepared] = self._pool.submit(_prepare, raws, own, DETECT)
+
+        def result() -> _Prepared:
+            try:
+                return future.result()
+            except BrokenProcessPool as exc:
+                log.warning("the parse worker stopped (%s); going on without it", exc)
+                self._broken = True
+                return _prepare(raws, own, DETECT)
+        return result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = None, full: bool = False,
@@ -92,17 +146,21 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
     started = time.monotonic()
     results: list[FolderResult] = []
     account_errors: dict[str, str] = {}
-    for acct in accounts:
-        store.ensure_account(db, acct.name, now)
-        try:
-            results.extend(_sync_account(db, config, acct, full, progress, retries, backoff))
-            error = None
-        except MailflowError as exc:
-            # One account failing (a wrong password, a dead host) never stops the others.
-            log.error("account %s: %s", acct.name, exc)
-            account_errors[acct.name] = str(exc)
-            error = str(exc)
-        store.finish_account_sync(db, acct.name, error)
+    preparer = _Preparer()
+    try:
+        for acct in accounts:
+            store.ensure_account(db, acct.name, now)
+            try:
+                results.extend(_sync_account(db, config, acct, full, progress, retries, backoff, preparer))
+                error = None
+            except MailflowError as exc:
+                # One account failing (a wrong password, a dead host) never stops the others.
+                log.error("account %s: %s", acct.name, exc)
+                account_errors[acct.name] = str(exc)
+                error = str(exc)
+            store.finish_account_sync(db, acct.name, error)
+    finally:
+        preparer.close()
     # A preview never records the future; with no new mail only the clock can have settled anything.
     settle(db, min(now, store.utcnow()) if now else store.utcnow(), new_mail=any(r.new for r in results))
     return SyncReport(tuple(results), time.monotonic() - started, account_errors)
@@ -126,7 +184,8 @@ def _connect(account: Account, retries: int, backoff: float) -> ImapSession:
 
 
 def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, full: bool,
-                  progress: Progress | None, retries: int, backoff: float) -> list[FolderResult]:
+                  progress: Progress | None, retries: int, backoff: float, preparer: _Preparer
+                  ) -> list[FolderResult]:
     session = _connect(account, retries, backoff)
     try:
         try:
@@ -147,7 +206,7 @@ def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, f
                 results.append(FolderResult(account.name, folder, error=message))
                 continue
             result, session = _sync_folder_with_retries(db, config, account, session, folder, roles[folder],
-                                                        full, progress, retries, backoff)
+                                                        full, progress, retries, backoff, preparer)
             results.append(result)
         return results
     finally:
@@ -156,7 +215,7 @@ def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, f
 
 def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account: Account,
                               session: ImapSession, folder: str, role: str | None, full: bool,
-                              progress: Progress | None, retries: int, backoff: float
+                              progress: Progress | None, retries: int, backoff: float, preparer: _Preparer
                               ) -> tuple[FolderResult, ImapSession]:
     totals = FolderResult(account.name, folder)
     restart_from_zero = full
@@ -165,7 +224,8 @@ def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account
     failures: dict[int, int] = {}  # first UID of a batch -> how often fetching it broke the connection
     while True:
         try:
-            result = _sync_folder(db, config, account, session, folder, role, restart_from_zero, progress)
+            result = _sync_folder(db, config, account, session, folder, role, restart_from_zero, progress,
+                                  preparer)
             return _add(totals, result), session
         except TRANSIENT as exc:
             totals = _add(totals, getattr(exc, "partial", FolderResult(account.name, folder)))
@@ -226,7 +286,7 @@ def _isolate(db: sqlite_utils.Database, config: Config, account: Account, folder
                 session = None
         if raws is None:
             raws = [_unfetchable(folder, uidvalidity, uid, "the server hangs up when asked for this message")]
-        prepared = _prepare(raws, own)
+        prepared = _prepare(raws, own, DETECT)
         stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
                                    folder_state=(folder, role, uidvalidity, uid))
         new += len(stored.inserted)
@@ -242,7 +302,8 @@ def _add(a: FolderResult, b: FolderResult) -> FolderResult:
 
 
 def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, session: ImapSession,
-                 folder: str, role: str | None, full: bool, progress: Progress | None) -> FolderResult:
+                 folder: str, role: str | None, full: bool, progress: Progress | None,
+                 preparer: _Preparer) -> FolderResult:
     state = store.folder_state(db, account.name, folder)
     if not full and state.uidvalidity is not None:
         # The common case, nothing new, answered without opening the folder.
@@ -271,19 +332,37 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
     chunks = [uids[start:start + BATCH_SIZE] for start in range(0, len(uids), BATCH_SIZE)]
     done = 0
     current: list[int] | None = None
+    worker = preparer.use_worker(len(uids))
+    # Batches fetched but not yet stored, oldest first: with workers, the next
+    # batches are parsed and detected there while this process stores the oldest
+    # and fetches another. Stored strictly in order, so the folder state stays true.
+    pending: deque[tuple[list[int], Callable[[], _Prepared]]] = deque()
+
+    def store_oldest() -> None:
+        nonlocal new, duplicates, broken, done
+        chunk, result = pending.popleft()
+        prepared = result()
+        stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
+                                   folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
+        new += len(stored.inserted)
+        duplicates += stored.duplicates
+        broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
+        done += len(chunk)
+        if progress:
+            progress(label, done, len(uids))
+
     try:
         for chunk in chunks:
             current = chunk
-            prepared = _prepare(_fetch_isolating(session, folder, chunk, selected.uidvalidity), own)
-            stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
-                                       folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
-            new += len(stored.inserted)
-            duplicates += stored.duplicates
-            broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
-            done += len(chunk)
-            if progress:
-                progress(label, done, len(uids))
+            pending.append((chunk, preparer.submit(_fetch_isolating(session, folder, chunk, selected.uidvalidity),
+                                                   own, worker)))
+            if len(pending) > (WORKERS if worker else 0):
+                store_oldest()
+        while pending:
+            store_oldest()
     except TRANSIENT as exc:
+        while pending:
+            store_oldest()  # fetched before the connection broke: keep them
         exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
         exc.chunk = current  # type: ignore[union-attr]
         raise
@@ -325,7 +404,7 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
     done = 0
 
     def flush() -> None:
-        prepared = _prepare(batch, own)
+        prepared = _prepare(batch, own, DETECT)
         stored = store.store_batch(db, account, prepared.messages, own, findings=prepared.findings)
         for (raw, msg), row_id in zip(prepared.messages, stored.row_ids):
             tally = counts.setdefault(raw.folder, [0, 0, 0])

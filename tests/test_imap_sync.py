@@ -345,3 +345,64 @@ def test_a_non_ascii_password_logs_in_and_never_shows(dovecot, env_password, db,
     monkeypatch.setenv("MF_TEST_IMAP_PASSWORD", "Falsch-ä")
     report = sync(db, config_for(account, tmp_path))
     assert not report.ok and "ä" not in " ".join(report.errors)
+
+
+def _snapshot_rows(database) -> tuple[list, list]:
+    messages = [tuple(r) for r in database.execute(
+        "SELECT message_id, folder, uid, thread_id, answers_id, new_text FROM messages ORDER BY message_id")]
+    items = [tuple(r) for r in database.execute(
+        "SELECT kind, debtor, sentence, due, contact FROM items ORDER BY sentence")]
+    return messages, items
+
+
+def test_a_big_sync_prepares_batches_in_a_worker_and_stores_the_same(dovecot, mailbox, env_password, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import mailflow.sync as sync_module
+
+    messages = conversation(40)
+    messages += [("INBOX", make_message(sender=CLIENT, to=ME, subject="Logo", date=T0 + timedelta(days=3),
+                                        message_id="<ask@brightline.example>",
+                                        body="Could you send me the logo files by Friday? I'll review them on "
+                                             "Monday.\n"))]
+    append_all(dovecot, mailbox, messages)
+    monkeypatch.setattr(sync_module, "BATCH_SIZE", 6)  # seven batches in INBOX and Sent together
+    results = []
+    real_submit = sync_module._Preparer.submit
+    for threshold in (10**9, 1):  # inline, then in the worker
+        monkeypatch.setattr(sync_module, "WORKER_THRESHOLD", threshold)
+        database = store.open_db(":memory:")
+        started = []
+
+        def submit(self, raws, own, worker):
+            started.append(worker)
+            return real_submit(self, raws, own, worker)
+
+        monkeypatch.setattr(sync_module._Preparer, "submit", submit)
+        report = sync(database, config_for(mailbox, tmp_path), now=T0 + timedelta(days=4))
+        assert report.ok and report.new == 41
+        assert set(started) == {threshold == 1}
+        results.append(_snapshot_rows(database))
+        database.close()
+    assert results[0] == results[1]
+    assert len(results[1][1]) == 2  # the request and the promise were detected in the worker
+
+
+def test_a_dead_worker_is_replaced_by_preparing_inline() -> None:
+    import signal
+
+    from mailflow.parse import split_raw
+    from mailflow.sync import _prepare, _Preparer
+
+    raws = [split_raw(make_message(sender=CLIENT, to=ME, subject="Logo", date=T0, message_id="<x@brightline.example>",
+                                   body="Could you send me the logo files by Friday?\n"))]
+    preparer = _Preparer()
+    try:
+        result = preparer.submit(raws, frozenset({ME}), worker=True)
+        for process in list(preparer._pool._processes.values()):  # type: ignore[union-attr]
+            os.kill(process.pid, signal.SIGKILL)
+        prepared = result()
+        assert prepared == _prepare(raws, frozenset({ME}))
+        assert [i.kind for i in prepared.findings[0].items] == ["request"]
+        assert not preparer.use_worker(10**9)  # and no further batch goes to a dead worker
+    finally:
+        preparer.close()
