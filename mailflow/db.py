@@ -873,13 +873,13 @@ def rule_items(db: sqlite_utils.Database, since: datetime) -> list[dict[str, Any
 
 
 def handled_threads(db: sqlite_utils.Database, now: datetime) -> dict[int, str]:
-    """Per thread, the date of the latest message with an item the user set by hand and that still holds:
-    snoozed and asleep at `now`, or dismissed or closed by the user."""
+    """Per thread, the date of the latest message with an item the contact owes that the user set by
+    hand and that still holds: snoozed and asleep at `now`, or dismissed or closed by the user."""
     return {thread: date for thread, date, _latest in db.execute(
         # SQLite takes the bare m.date from the row that holds the MAX.
-        """SELECT i.thread_id, m.date, MAX(m.date_utc)
+        """SELECT i.thread_id, COALESCE(m.date, m.synced_at), MAX(COALESCE(m.date_utc, m.synced_at))
            FROM items i JOIN messages m ON m.id = i.message
-           WHERE i.thread_id IS NOT NULL AND i.set_by_user = 1
+           WHERE i.thread_id IS NOT NULL AND i.set_by_user = 1 AND i.debtor = 'them'
              AND (i.status IN ('done', 'cancelled') OR (i.status = 'snoozed' AND i.snoozed_until > ?))
            GROUP BY i.thread_id""", [_utc(now)])}
 
@@ -906,15 +906,26 @@ def thread_details(db: sqlite_utils.Database, thread_ids: Sequence[int], recent:
     return details
 
 
-_LIST_MAIL = ("""(list_id IS NOT NULL OR automated LIKE '%"list-%' OR automated LIKE '%"precedence:list"%'
-                 OR automated LIKE '%"precedence:bulk"%')""")
+# Not Precedence: bulk, which some vacation responders set: an out-of-office reply pauses, it does not block.
+_LIST_MAIL = ("""((list_id IS NOT NULL OR automated LIKE '%"list-%' OR automated LIKE '%"precedence:list"%')
+                 AND automated NOT LIKE '%"out-of-office"%')""")
 
 
 def list_addresses(db: sqlite_utils.Database) -> set[str]:
-    """Where mailing-list mail was addressed: the lists themselves, never to be written to automatically."""
+    """The addresses of the mailing lists seen: the To or Cc address that its List-Id names.
+
+    RFC 2919 ids are usually the list's address with "@" as ".". Not simply every
+    recipient of list mail: a reply on a list goes To its author, Cc the list.
+    """
     addresses: set[str] = set()
-    for (to_addrs,) in db.execute(f"SELECT to_addrs FROM messages WHERE direction = 'incoming' AND {_LIST_MAIL}"):
-        addresses.update(a["email"] for a in json.loads(to_addrs) if a.get("email"))
+    for list_id, to_addrs, cc_addrs in db.execute(
+            "SELECT list_id, to_addrs, cc_addrs FROM messages WHERE direction = 'incoming' AND list_id IS NOT NULL"):
+        wanted = list_id.lower()
+        for address in json.loads(to_addrs) + json.loads(cc_addrs):
+            email = (address.get("email") or "").lower()
+            local, _, domain = email.partition("@")
+            if domain and (wanted == f"{local}.{domain}" or wanted.startswith(f"{local}.")):
+                addresses.add(email)
     return addresses
 
 

@@ -168,8 +168,11 @@ def deliver(db: sqlite_utils.Database, config: Config, now: datetime, *, resync=
     # there, which need not be the account the email goes out from.
     thread_account = store.thread_accounts(db, (r["thread_id"] for r in entries if r["thread_id"] is not None))
 
+    configured = {a.name for a in config.accounts}
+
     def accounts_of(entry: dict) -> set[str]:
-        return {a for a in (entry["account"], thread_account.get(entry["thread_id"])) if a}
+        # A thread from an account since removed from the config cannot be synced: its own account still can.
+        return {a for a in (entry["account"], thread_account.get(entry["thread_id"])) if a in configured}
 
     stale: set[str] = set()
     if resync is not None:

@@ -356,7 +356,7 @@ _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 
 
 def _automated(headers: _Headers, subject: str, from_addr: Address | None,
-               attachments: tuple[Attachment, ...]) -> tuple[str, ...]:
+               attachments: tuple[Attachment, ...], own: bool = False) -> tuple[str, ...]:
     reasons: list[str] = []
     auto_submitted = headers.first("auto-submitted")
     if auto_submitted is not None:
@@ -366,7 +366,8 @@ def _automated(headers: _Headers, subject: str, from_addr: Address | None,
     precedence = (headers.first("precedence") or "").strip().lower()
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"precedence:{precedence}")
-    if MARKER_HEADER.lower() in headers.values:
+    # Only on the user's own mail: a client who runs mailflow too still writes as a person.
+    if own and MARKER_HEADER.lower() in headers.values:
         reasons.append("mailflow")
     if "list-id" in headers.values:
         reasons.append("list-id")
@@ -874,7 +875,8 @@ def _parse(raw: RawMessage, user_addresses: frozenset[str], notes: list[str]) ->
         date=_parse_date(headers.first("date"), notes),
         subject=subject,
         direction="outgoing" if from_addr and from_addr.email in user_addresses else "incoming",
-        automated=_automated(headers, subject, from_addr, raw.attachments),
+        automated=_automated(headers, subject, from_addr, raw.attachments,
+                             own=bool(from_addr and from_addr.email in user_addresses)),
         list_id=_list_id(headers.first("list-id"), notes),
         new_text=new_text,
         attachments=raw.attachments,

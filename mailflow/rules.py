@@ -25,8 +25,9 @@ MEETING_LENGTH = timedelta(hours=1)  # when a meeting's end is not known
 NO_REPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|notifications?)"
                       r"(?:[+-].*)?@", re.IGNORECASE)
 # Addresses that are lists by their shape; lists known from their List-Id mail are blocked by the ledger.
-MAILING_LIST = re.compile(r"(?:-(?:l|list|discuss|users?|devel?|announce|request|owner|subscribe)|^(?:list|lists|"
-                          r"listserv|majordomo|mailman|sympa))(?:\+[^@]*)?@|@(?:lists?|listserv|groups)\.|"
+# Only shapes no person's address takes: not "-l@" (paul-l@...) nor "@list." (Mail.ru's list.ru).
+MAILING_LIST = re.compile(r"(?:-(?:list|discuss|users|dev(?:el)?|announce|request|owner|subscribe)|^(?:list|lists|"
+                          r"listserv|majordomo|mailman|sympa))(?:\+[^@]*)?@|@(?:lists|listserv)\.|"
                           r"@googlegroups\.com$|@groups\.io$", re.IGNORECASE)
 
 
@@ -313,11 +314,19 @@ def _called_off(snapshot: Snapshot, group: list[RuleItem], start: datetime, conf
             continue
         if not confirmed_at < item.sent_at < start:
             continue
-        if item.meeting_status == "cancelled" and (item.due is None or _same_day(item.due, start)):
+        # A dated cancellation is about this call unless it names the day of another
+        # call with the same people: "cancel our call this week" is due Monday.
+        if item.meeting_status == "cancelled" and (item.due is None or _same_day(item.due, start) or not any(
+                _same_day(item.due, other) for other in _starts_with(snapshot, contacts) if other != start)):
             return True
         if item.meeting_status == "moved" and item.due != start:
             return True
     return False
+
+
+def _starts_with(snapshot: Snapshot, contacts: set[str | None]) -> set[datetime]:
+    return {i.due for i in snapshot.items if i.kind == "meeting" and i.due is not None and i.contact in contacts
+            and i.meeting_status in ("proposed", "accepted")}
 
 
 def _same_day(a: datetime, b: datetime) -> bool:
@@ -372,7 +381,8 @@ def _agenda_window(start: datetime, hours_before: float, config: Config) -> date
     """When the agenda may go: `hours_before` the start, or, when no working time falls in
     that span (a 9:00 call), the last working hour before it, so that it is not held until too late."""
     opens = start - timedelta(hours=hours_before)
-    if config.identity.workdays and working_seconds(opens, start, config.identity) == 0:
+    # Less than an hour of working time before the call (a 9:15 start) leaves no time to read it.
+    if config.identity.workdays and working_seconds(opens, start, config.identity) < 3600:
         opens = min(opens, previous_working_end(start, config.identity) - timedelta(hours=1))
     return opens
 

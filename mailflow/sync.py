@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -117,9 +118,15 @@ class _Preparer:
         """Start preparing `raws`; the returned function waits for the result."""
         if not worker or self._broken:
             return lambda: _prepare(raws, own, DETECT)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
-        future: Future[_Prepared] = self._pool.submit(_prepare, raws, own, DETECT)
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_ignore_stop_signals)
+            future: Future[_Prepared] = self._pool.submit(_prepare, raws, own, DETECT)
+        except (BrokenProcessPool, OSError) as exc:  # died while idle, or could not start
+            log.warning("the parse worker is not available (%s); going on without it", exc)
+            self._broken = True
+            return lambda: _prepare(raws, own, DETECT)
 
         def result() -> _Prepared:
             try:
@@ -134,6 +141,12 @@ class _Preparer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _ignore_stop_signals() -> None:
+    """In the worker: Ctrl-C and SIGTERM are the main process's to handle; it closes the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = None, full: bool = False,
@@ -340,8 +353,9 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
 
     def store_oldest() -> None:
         nonlocal new, duplicates, broken, done
-        chunk, result = pending.popleft()
+        chunk, result = pending[0]
         prepared = result()
+        pending.popleft()  # only now: a batch whose preparation failed is fetched again, never skipped
         stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
                                    folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
         new += len(stored.inserted)
@@ -361,8 +375,11 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
         while pending:
             store_oldest()
     except TRANSIENT as exc:
-        while pending:
-            store_oldest()  # fetched before the connection broke: keep them
+        try:
+            while pending:
+                store_oldest()  # fetched before the connection broke: keep them
+        except Exception:  # noqa: BLE001 - the first error is the one to report; the rest is fetched again
+            log.debug("a batch fetched before the connection broke is fetched again", exc_info=True)
         exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
         exc.chunk = current  # type: ignore[union-attr]
         raise

@@ -641,3 +641,14 @@ def test_run_acts_at_once_and_sends_the_daily_digest_once(timeline) -> None:
         if again.poll() is None:
             again.kill()
     assert len(t.delivered()) == 1
+
+
+def test_a_thread_from_an_account_no_longer_configured_does_not_block_the_outbox(timeline) -> None:
+    t = timeline("send")
+    send_proposal(t)
+    assert sync(t.db, t.config, now=at(9, 10)).ok
+    t.config_path.write_text(t.config_path.read_text().replace("[accounts.studio]", "[accounts.renamed]"))
+    t.config = load_config(t.config_path)
+    report = t.act(at(9, 10))
+    assert [(r["rule"], r["status"]) for r in report.outcomes] == [("follow_up", "sent")]
+    assert len(t.delivered()) == 1

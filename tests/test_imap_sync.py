@@ -406,3 +406,23 @@ def test_a_dead_worker_is_replaced_by_preparing_inline() -> None:
         assert not preparer.use_worker(10**9)  # and no further batch goes to a dead worker
     finally:
         preparer.close()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_by_preparing_inline() -> None:
+    import signal
+    import time
+
+    from mailflow.parse import split_raw
+    from mailflow.sync import _prepare, _Preparer
+
+    raws = [split_raw(make_message(sender=CLIENT, to=ME, subject="Logo", date=T0, message_id="<y@brightline.example>",
+                                   body="Could you send me the logo files by Friday?\n"))]
+    preparer = _Preparer()
+    try:
+        assert preparer.submit(raws, frozenset({ME}), worker=True)() == _prepare(raws, frozenset({ME}))
+        for process in list(preparer._pool._processes.values()):  # type: ignore[union-attr]
+            os.kill(process.pid, signal.SIGKILL)
+        time.sleep(0.5)  # the pool notices the death on its own
+        assert preparer.submit(raws, frozenset({ME}), worker=True)() == _prepare(raws, frozenset({ME}))
+    finally:
+        preparer.close()

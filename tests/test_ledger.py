@@ -227,3 +227,30 @@ def test_a_promise_is_kept_by_saying_it_is_done_and_a_get_back_by_any_reply() ->
     statuses = _statuses(db)
     assert statuses["I'll update the staging site by Friday."] == ("done", "delivered")
     assert statuses["Let me check with the designer and get back to you."][0] == "done"
+
+
+def test_list_addresses_are_the_ones_the_list_id_names_and_out_of_office_is_no_list() -> None:
+    db = _ledger_db()
+    base = message("Thanks, that helps.", outgoing=False, mid="l1@x")
+    on_list = Message(**{**base.__dict__, "list_id": "design-discuss.lists.example.org",
+                         "to": (Address("Jonas", "jonas@brightline.example"),),
+                         "cc": (Address("", "design-discuss@lists.example.org"),), "automated": ("list-id",)})
+    away = Message(**{**message("I am out of the office until Monday.", outgoing=False, mid="o1@x").__dict__,
+                      "automated": ("precedence:bulk", "out-of-office"), "subject": "Out of office"})
+    _store(db, on_list, away)
+    assert store.list_addresses(db) == {"design-discuss@lists.example.org"}
+    threads = {d["id"]: d["list_mail"] for d in store.thread_details(db, [1, 2])}
+    assert sorted(threads.values()) == [False, True]
+
+
+def test_held_threads_count_the_clients_items_only_and_survive_a_missing_date() -> None:
+    db = _ledger_db()
+    undated = Message(**{**message("Could you send the logo? I'll send the quote by Friday.", outgoing=True,
+                                   mid="u@x").__dict__, "date": None})
+    _store(db, undated)
+    rows = {r["kind"]: r for r in store.item_rows(db)}
+    store.set_item_status(db, rows["promise"]["id"], "done", reason="marked done by you", now=T0)
+    assert store.handled_threads(db, T0) == {}  # the user's own promise says nothing about the client
+    store.set_item_status(db, rows["request"]["id"], "cancelled", reason="dismissed by you", now=T0)
+    [(thread, when)] = store.handled_threads(db, T0).items()
+    assert datetime.fromisoformat(when.replace("Z", "+00:00")) is not None

@@ -803,3 +803,14 @@ def test_a_date_beyond_what_utc_can_hold_is_noted_and_dropped() -> None:
     raw = split_raw(b"From: a@example.com\r\nDate: Fri, 31 Dec 9999 23:00:00 -1200\r\nSubject: x\r\n\r\nHi\r\n")
     message = parse(raw, frozenset())
     assert message.date is None and any("implausible Date" in e for e in message.errors)
+
+
+def test_the_mailflow_marker_makes_only_the_users_own_mail_automated() -> None:
+    def parsed(sender: str):
+        header = f"From: {sender}\nX-Mailflow-Rule: follow_up\n".encode()
+        return parse(RawMessage(folder="", uid=None, flags=(), size=0, header=header, parts=(), attachments=()), USER)
+
+    own = next(iter(USER))
+    assert parsed(own).automated == ("mailflow",)
+    # A client who runs mailflow too still writes as a person: their reply counts as one.
+    assert parsed("jonas@brightline.example").automated == ()
