@@ -124,7 +124,7 @@ _CUE_WORDS = frozenset(
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
-    "updated posted filed returned handled wrapped live complete ok okay "
+    "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
@@ -156,6 +156,9 @@ _BOILERPLATE_WORDS = frozenset(
 
 
 # Support offers, legal footers and list furniture: they ask or promise nothing.
+# What must come before a closing formula for the rest of the sentence to count on its own.
+_BOILERPLATE_TAIL_OK = _rx(r"^(?:[\w ,/&-]{0,40}?[-,:]\s*)?(?:please|pls|kindly|could\s+you|can\s+you|would\s+you)\s+\w+"
+                           r"[^.?!]{6,}\s(?:and|,)$")
 _BOILERPLATE = _rx(
     r"\b(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+"
     r"(?:other\s+|further\s+|more\s+)?(?:questions?|concerns?|comments?|issues?|problems?)|"
@@ -310,8 +313,10 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
     (_W({"you"}), _rx(r"(?:could|can|would|will|do)\s+you\b(?!\s+(?:know|think|believe|see|recall)\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
-         "nice", "best"}), _rx(
-        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?you|"
+         "nice", "best", "welcome", "needed"}), _rx(
+        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
+        r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
+        r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+)?(?:helpful|appreciated|useful)|hope\s+you\s+(?:can|could|will)\b|"
         r"it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|(?:if\s+)?you\s+(?:would|"
@@ -319,7 +324,8 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
         r"(?:i|we)\s+(?:still\s+|may\s+|really\s+)?(?:need|want|require)\s+(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
-        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
+        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|"
+        r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
         r"tomorrow|by)\b")),
     (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
@@ -563,8 +569,14 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
-    if not words.isdisjoint(_BOILERPLATE_WORDS) and _BOILERPLATE.search(low_sentence):
-        return []
+    boilerplate = _BOILERPLATE.search(low_sentence) if not words.isdisjoint(_BOILERPLATE_WORDS) else None
+    if boilerplate:
+        # "Please review the draft and let me know if you have any questions": the ask
+        # before the formula stands; a sentence that is all formula asks nothing.
+        head = sentence[:boilerplate.start()].rstrip(" ,;-")
+        if not _BOILERPLATE_TAIL_OK.search(ascii_lower(head)):
+            return []
+        return _classify(head, has_attachments)
     greeting = _GREETING.match(sentence)
     body = sentence[greeting.end():].strip() if greeting else sentence
     if not body:

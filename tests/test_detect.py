@@ -571,3 +571,26 @@ def test_work_not_done_yet_is_no_completion() -> None:
 def test_getting_back_is_a_promise_even_after_a_hedge() -> None:
     assert [i.kind for i in detect("I'll see what I can do and get back to you.", SENT_AT).items] == ["promise"]
     assert detect("I'll see what I can do.", SENT_AT).items == ()
+
+
+# 2026.11.5: an ask survives the closing formula after it; asks without a question mark.
+@pytest.mark.parametrize("text", [
+    "Please review the draft and let me know if you have any questions.",
+    "Anna, Tom - please review at your earliest convenience and let me know if you have any comments.",
+    "As we plan the budget, do you mind sending me last year's figures.",
+    "I would like each of you to send me your client list.",
+    "Sorry, I need to know if you need a room for Thursday.",
+    "Any news on the contract.",
+    "Your feedback would be greatly appreciated.",
+])
+def test_asks_without_the_usual_shape(text: str) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == ["request"]
+
+
+@pytest.mark.parametrize("text", [
+    "Let me know if you have any questions.",
+    "Please call me if you have any questions.",
+    "If you are not the intended recipient, please notify the sender and delete this email.",
+])
+def test_closing_formulas_alone_ask_nothing(text: str) -> None:
+    assert detect(text, SENT_AT).items == ()
