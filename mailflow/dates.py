@@ -149,7 +149,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
                        r"(?:\s+(?P<y>(?:19|20)\d{2}))?\b")),
     ("day_after_tomorrow", _rx(r"\b(?:the\s+)?day\s+after\s+tomorrow\b")),
-    ("tomorrow", _rx(r"\b(?:tomorrow|tmrw|tmr)\b")),
+    ("tomorrow", _rx(r"\b(?:tomorrow|tmrw|tmr)\b(?P<week>\s+week\b(?!\s*\d))?")),
     ("today", _rx(r"\b(?:today|tonight|later\s+today|this\s+(?:morning|afternoon|evening))\b")),
     ("yesterday", _rx(r"\byesterday\b")),
     ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|"
@@ -157,17 +157,22 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
                       r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
     ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
-    ("weekday", _rx(rf"\b(?:(?P<which>next|this|coming|this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
-                    r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week)?")),
+    ("weekday", _rx(rf"\b(?:(?P<aweek>a\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>next|this|coming|"
+                    rf"this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
+                    r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week\b(?!\s*\d))?")),
     ("month_rel", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*"
                       r"(?:the\s+)?)?(?P<which>this|next|the)\s+month\b|\bmonth[-\s]end\b")),
     ("quarter", _rx(r"\b(?:(?P<part>end\s+of|the\s+end\s+of|early|beginning\s+of|start\s+of)\s+(?:the\s+)?)?"
                     r"(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth)\s+quarter|(?P<rel>this|next)\s+quarter)"
-                    r"(?:\s*(?:of\s+)?(?P<y>20\d{2}|'\d{2}|fy\d{2}))?\b")),
+                    r"(?:\s*(?:of\s+)?(?P<y>20\d{2}|'\d{2}|fy\d{2}))?\b"
+                    # "the Q3 report" names a report, not a deadline
+                    r"(?!\s+(?:report|reports|results|numbers|figures|forecasts?|review|reviews|earnings|budget|"
+                    r"plan|planning|targets?|sales|update|deck|presentation|campaign|roadmap|accounts|invoices?|data|"
+                    r"goals|okrs|kpis|revenue|pipeline|reporting|close|filing|statements?|newsletter)\b)")),
     ("year", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*(?:the\s+)?)?"
                  r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b")),
     ("offset", _rx(rf"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>{_NUM_RE})\s+(?P<biz>business\s+|working\s+)?"
-                   r"(?P<unit>minute|min|hour|hr|day|week|month)s?\b|"
+                   r"(?P<unit>minute|min|hour|hr|day|week|fortnight|month)s?\b|"
                    rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b")),
 )
 
@@ -187,7 +192,8 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "month_rel": frozenset({"month"}),
     "quarter": frozenset({"q1", "q2", "q3", "q4", "quarter"}),
     "year": frozenset({"year"}),
-    "offset": frozenset({"day", "days", "week", "weeks", "month", "months", "hour", "hours", "hr", "hrs", "minute",
+    "offset": frozenset({"day", "days", "week", "weeks", "fortnight", "fortnights", "month", "months", "hour", "hours",
+                         "hr", "hrs", "minute",
                          "minutes", "min", "mins"}),
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
@@ -490,7 +496,7 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "day_after_tomorrow":
         return _Anchor(start, end, 2, _day(today + timedelta(days=2)))
     if name == "tomorrow":
-        return _Anchor(start, end, 2, _day(today + timedelta(days=1)))
+        return _Anchor(start, end, 2, _day(today + timedelta(days=8 if g["week"] else 1)))
     if name == "today":
         word = m.group(0).lower()
         hint = "tonight" if word == "tonight" else (word.split()[-1] if word.startswith("this") else None)
@@ -522,6 +528,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "weekday":
         return _weekday_anchor(m, today)
     if name == "month_rel":
+        if g["which"] == "the" and not g["part"] and not _MONTH_CUE.search(m.string, 0, start):
+            return None  # "close out the month", "the month we launched": no deadline
         if g["which"] is None:  # "month end"
             first, last = today, _month_end(today.year, today.month)
             return _Anchor(start, end, 1, ((last, last),))
@@ -543,6 +551,10 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "offset":
         return _offset_anchor(m, ref)
     return None
+
+
+# "by the month's end"-like cues that let a bare "the month" be this month.
+_MONTH_CUE = _rx(r"\b(?:by|within|during|until|till|before|for|over|in|through|throughout|later)\s+$")
 
 
 def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg: DateConfig) -> _Anchor | None:
@@ -580,10 +592,10 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
         d = today + timedelta(days=wd - today.weekday())
     else:
         d = today + timedelta(days=ahead)
-    if after == "after next":
-        d = today + timedelta(days=ahead + 7)
-    start = m.start("which") if m["which"] and which != "on" else m.start("wd")
-    end = m.end("after") if after in ("after next", "next week") else m.end("wd")
+    if after == "after next" or after == "week" or m["aweek"]:
+        d += timedelta(days=7)  # British "Monday week", "a week on Monday": the Monday after the next
+    start = m.start("aweek") if m["aweek"] else m.start("which") if m["which"] and which != "on" else m.start("wd")
+    end = m.end("after") if after in ("after next", "next week", "week") else m.end("wd")
     return _Anchor(start, end, 2, _day(d), weekday=wd)
 
 
@@ -619,8 +631,8 @@ def _offset_anchor(m: re.Match[str], ref: datetime) -> _Anchor | None:
                 d += timedelta(days=1)
     elif unit == "day":
         d = today + timedelta(days=n)
-    elif unit == "week":
-        d = today + timedelta(weeks=n)
+    elif unit in ("week", "fortnight"):
+        d = today + timedelta(weeks=n * (2 if unit == "fortnight" else 1))
     else:
         y, mo = _add_months(today, n)
         d = date(y, mo, min(today.day, calendar.monthrange(y, mo)[1]))
@@ -672,20 +684,24 @@ def _time_from_match(name: str, m: re.Match[str], cfg: DateConfig) -> _Time | No
             h1 = h1_raw  # "11-2pm": the morning start
         if h1 is None:
             return None
-        bare = not g.get("mer") and name != "range_colon" and not g["m1"]
+        bare = not g.get("mer") and (not g["m1"] or (1 <= h1 <= 6 and not 8 <= h2 <= 12))
         if bare:
-            h1 = _business_hour(h1)
+            h1 = _business_hour(h1)  # "2:30-3:30" is the afternoon, "7:30-9:00" the morning
         return _Time(m.start(), m.end(), time(h1 % 24, int(g["m1"] or 0)), bare=bare)
     if name == "meridiem":
         h = _with_meridiem(int(g["h"]), g["mer"])
         return _Time(m.start(), m.end(), time(h, int(g["m"] or 0))) if h is not None else None
-    if name in ("colon", "military"):
+    if name == "military":
         return _Time(m.start(), m.end(), time(int(g["h"]), int(g["m"])))
-    if name == "cued":
-        h = int(g["h"])
-        if g["m"] is None:
-            return _Time(m.start("h"), m.end(), time(_business_hour(h), 0), bare=True)
-        return _Time(m.start("h"), m.end(), time(h, int(g["m"])))
+    if name in ("colon", "cued"):
+        # Without am/pm, "3:30" is as much a working-hours guess as "at 3": 15:30.
+        # "03:30" and "15:30" are written on a 24-hour clock and stay as they are,
+        # and so does "7:00", as often a morning start as an evening one.
+        h, minutes = int(g["h"]), int(g["m"] or 0)
+        start = m.start("h") if name == "cued" else m.start()
+        if g["m"] is None and h <= 7 or 1 <= h <= 6 and not g["h"].startswith("0"):
+            return _Time(start, m.end(), time(_business_hour(h), minutes), bare=True)
+        return _Time(start, m.end(), time(h, minutes))
     if name == "noon":
         w = g["w"].lower()
         if w == "midnight":

@@ -62,6 +62,15 @@ DEADLINES = [
     ("by 1 December", at(2026, 12, 1, 17, 30), None),
     ("by December 1st, 2026", at(2026, 12, 1, 17, 30), None),
     ("in the week of 7 to 11 December", at(2026, 12, 11, 17, 30), None),
+    # British: a week after the day named
+    ("by Monday week", at(2026, 11, 30, 17, 30), "Monday week"),
+    ("a week on Friday", at(2026, 11, 27, 17, 30), "a week on Friday"),
+    ("tomorrow week", at(2026, 11, 26, 17, 30), "tomorrow week"),
+    ("in a fortnight", at(2026, 12, 2, 17, 30), "in a fortnight"),
+    # a quarter that names a report is no deadline; the day beside it is
+    ("I'll get the Q3 report finished by the end of the month", at(2026, 11, 30, 17, 30), None),
+    ("I'll send the Q2 numbers tomorrow", at(2026, 11, 19, 17, 30), "tomorrow"),
+    ("in Q3 2027", at(2027, 9, 30, 17, 30), None),
 ]
 
 MEETINGS = [
@@ -80,6 +89,14 @@ MEETINGS = [
     ("at 8", at(2026, 11, 19, 8, 0), None),  # 08:00 today has passed
     ("Monday at 1", at(2026, 11, 23, 13, 0), None),  # bare 1-7 are afternoon hours
     ("Monday at 9", at(2026, 11, 23, 9, 0), None),
+    # minutes do not make a 1-6 o'clock hour a night-time one; a 24-hour clock stays as written
+    ("Can we meet Wednesday at 3:30?", at(2026, 11, 25, 15, 30), None),
+    ("Let's talk Tuesday at 4.15", at(2026, 11, 24, 16, 15), None),
+    ("Monday 2:30-3:30", at(2026, 11, 23, 14, 30), None),
+    ("Monday 03:30", at(2026, 11, 23, 3, 30), None),
+    ("Monday 7:00", at(2026, 11, 23, 7, 0), None),
+    ("Monday 7:30-9:00", at(2026, 11, 23, 7, 30), None),
+    ("tomorrow morning at 6:45", at(2026, 11, 19, 6, 45), None),
     ("Friday 12/4", at(2026, 12, 4, 9, 0), None),  # only Dec 4 is a Friday: the weekday decides
     ("next week", at(2026, 11, 23, 9, 0), "next week"),  # a meeting starts with the period
     ("Friday morning", at(2026, 11, 20, 9, 0), None),
@@ -99,6 +116,8 @@ NO_DATE = [
     "It costs 1,500 euros.",
     "Please review the 2nd draft.",
     "Half of the pages need work.",
+    "Could you approve the invoice so I can close out the month?",
+    "The Q4 forecast looks healthy.",
     "",
 ]
 
