@@ -157,6 +157,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
                       r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
     ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
+    ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
+                    r"week[\s-]?end\b")),
     ("weekday", _rx(rf"\b(?:(?P<aweek>a\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>next|this|coming|"
                     rf"this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
                     r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week\b(?!\s*\d))?")),
@@ -188,6 +190,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "eod": frozenset({"eod", "cob", "eob", "business", "day", "play"}),
     "week_part": frozenset({"week", "eow"}),
     "week": frozenset({"week"}),
+    "weekend": frozenset({"weekend", "week-end", "week"}),
     "weekday": _WEEKDAY_WORDS,
     "month_rel": frozenset({"month"}),
     "quarter": frozenset({"q1", "q2", "q3", "q4", "quarter"}),
@@ -229,7 +232,7 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
 _NEEDS_DIGIT = frozenset().union(*(names for _, names in _DIGIT_GATES))
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
 _ON_ORIGINAL = frozenset({"weekday", "weekday_day", "month_only"})  # capitalisation tells "Sun" from "sun"
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'(?!s\b)[a-z]+)?")  # "o'clock" is a word; "tomorrow's" is "tomorrow"
 _DIGIT = re.compile(r"\d")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -295,7 +298,8 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/-]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
-                 r"for|with|if|in|then|so|please|works?|is|sharp|local|your|my|our|mon|tue|wed|thu|fri|sat|sun)\b))")),
+                 r"for|with|if|in|then|so|please|works?|is|sharp|local|your|my|our|instead|mon|tue|wed|thu|fri|sat|"
+                 r"sun)\b))")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
@@ -525,6 +529,14 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         monday = _week_monday(today) + timedelta(days=0 if which == "this" else 7)
         first, last = _working_week(monday)
         return _Anchor(start, end, 1, ((max(first, today) if which == "this" else first, last),))
+    if name == "weekend":
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7 if today.weekday() <= 5 else -1)
+        if g["which"] == "next":
+            saturday += timedelta(days=7)
+        if g["by"]:  # "by the weekend": before it starts, at the end of Friday
+            friday = saturday - timedelta(days=1)
+            return _Anchor(start, end, 1, ((max(friday, today), max(friday, today)),))
+        return _Anchor(start, end, 1, ((max(saturday, today), saturday + timedelta(days=1)),))
     if name == "weekday":
         return _weekday_anchor(m, today)
     if name == "month_rel":
@@ -808,8 +820,10 @@ def _combine(d0: date, d1: date, t: time | None, kind: str, cfg: DateConfig, tz:
     deadline = kind in DEADLINE_KINDS
     if t is not None:
         return datetime.combine(d1 if deadline else d0, t, tzinfo=tz)
-    if d0 == d1:
-        return datetime.combine(d0, cfg.hour("end_of_day" if deadline else "start_of_day"), tzinfo=tz)
+    if d0 == d1 or all((d0.weekday() + i) % 7 >= 5 for i in range(min((d1 - d0).days + 1, 7))):
+        # a day, or a weekend: "over the weekend" is due on the Sunday, starts on the Saturday
+        return datetime.combine(d1 if deadline else d0, cfg.hour("end_of_day" if deadline else "start_of_day"),
+                                tzinfo=tz)
     if deadline:
         day = d1
         while day.weekday() >= 5 and day > d0:

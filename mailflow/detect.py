@@ -26,7 +26,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.5"
+DETECTOR_VERSION = "2026.11.6"
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -117,7 +117,7 @@ _GREETING = _rxi(r"^(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)
 # Cheap first pass: a sentence with none of these words (and no "?") cannot yield
 # an item or a completion, so the rules below never see it.
 _CUE_WORDS = frozenset(
-    "checking following update please pls plz kindly let lets let's i'll we'll will shall going gonna could can "
+    "checking following update please pls plz kindly let lets let's i'll ill we'll will shall going gonna could can "
     "would need needs want appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
     "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
     "finished completed i'm expect plan intend promise remember forget sure follow available free works "
@@ -125,7 +125,7 @@ _CUE_WORDS = frozenset(
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
-    "see you'll invited invite invitation sit availability good fine".split()
+    "see you'll invited invite invitation sit availability good fine consultation shoot can't cannot".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
 _IMPERATIVE_WORDS = frozenset(
@@ -140,11 +140,12 @@ _MEETING_WORDS = frozenset(
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
-    "when teleconference videoconference confer there attending buzz".split()
+    "when teleconference videoconference confer there attending buzz shoot photoshoot consultation visit "
+    "review".split()
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
-                                 "plan make good fine forward about ok okay set".split())
+                                 "plan make good fine forward about ok okay set do say instead confirm".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -209,17 +210,20 @@ _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|target
 _MEETING_NOUN = _Needled(
     "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
     "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion teleconference videoconference", _rx(
+    "discussion teleconference videoconference shoot consult visit review", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview|demo|"
     r"appointment(?!\s+of)|zoom|webinar|"
     r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
     r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest)\b)|happy\s+hour|reception|golf|seminar|briefing|"
     r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
-    r"standup|stand-up|sync|teleconference|videoconference|"
+    r"standup|stand-up|sync|teleconference|videoconference|consultation|site\s+visit|studio\s+visit|"
+    r"(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|"
+    r"for|location|list|brief|plan|schedule|date|details|notes|budget|team|photos|images|files|day)\b)|photoshoot|(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day'?s|tomorrow'?s|today'?s|tonight'?s|"
-    r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+\s*(?:am|pm)?\s+)?(?:call|talk|session|discussion))\b"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
+    r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
+    r"(?:call|talk|session|discussion))\b"
 ))
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
@@ -251,22 +255,25 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
     r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
 ))
 _MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
-    r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day)|"
+    r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day|today|"
+    r"tomorrow|tonight|\d)|"
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
     r"is\s+off\b)"
 ))
 _MEET_MOVE = _rx(
-    r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the)|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
+    r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
 )
-_MEET_ACCEPT = _Needled("see works sounds there count make confirmed looking talk accept attend ok good fine set "
+_MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
     r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
-    r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
+    r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|"
+    r"(?:happy|pleased|glad|delighted|able|can|writing)\s+to\s+confirm\s+(?:[a-z]+\s+){0,2}?(?:\d[\w:.]*|[a-z]+day\b|tomorrow|"
+    r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
     r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|" + _ATTENDING_RX
 ))
@@ -287,7 +294,11 @@ _MEET_PAST = _rx(
     r"coffee|speaking|talking|chatting)|"
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of\s+(?:our|the|your|my)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
-    r"(?:was|were)\s+(?:great|nice|good|lovely)|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
+    r"(?:was|were)\s+(?:really\s+|very\s+|so\s+|such\s+)?(?:great|nice|good|lovely|brilliant|fantastic|excellent|"
+    r"helpful|useful|productive|fun|amazing|wonderful|a\s+(?:great\s+)?success)|"
+    r"went\s+(?:really\s+|very\s+|so\s+)?(?:well|great|smoothly|fine)|thanks?\s+(?:you\s+)?for\s+organi[sz]ing|"
+    r"(?<!be\s)(?<!been\s)(?:great|nice|good|lovely|a\s+pleasure)\s+(?:to\s+)?(?:meet|meeting|see|seeing)\s+you\b"
+    r"(?!\s+(?:soon|then|again|next|tomorrow))|as\s+discussed|we\s+(?:discussed|spoke|talked|met)|during\s+(?:the|"
     r"our)|"
     r"(?:yesterday|last\s+(?:week|night|time|month|[a-z]+day))|after\s+(?:the|our)\s+(?:call|meeting)|minutes\s+of|"
     r"(?:from|since)\s+(?:our|the|this\s+morning'?s|today'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|"
@@ -303,7 +314,7 @@ _RHETORICAL = _rx(
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
     r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
-    r"earn|win|get\s+rich))"
+    r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b)"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
@@ -360,7 +371,8 @@ _IMPERATIVE = _rx(
     r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
-_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|have\s+a\s+(?:great|good|"
+_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|"
+                      r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
                       r"nice))\b")
 _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|"
                           r"why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
@@ -387,12 +399,16 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     # "I'll see what I can do and get back to you": the looking is a hedge, the getting back is not.
     (frozenset({"back"}), _rx(
         _SUBJ + r"(?:'ll|\s+will)\b[^.;!?]{0,60}?\band\s+(?:get|come|revert)\s+back\s+to\s+(?:you|u)\b")),
-    (frozenset({"will", "'ll"}), _rx(  # subject dropped: "Will send the files tomorrow."
+    (frozenset({"will", "'ll", "ill"}), _rx(  # subject dropped: "Will send the files tomorrow."
         r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b|need\b|have\s+to\b)[a-z]+\b"
-        r"(?![^?]*\?)")),
+        r"(?![^?]*\?)|"
+        # "Ill send it" is "I'll" without its apostrophe; "ill" before a verb is never the adjective
+        r"^ill\s+(?:send|get|call|do|have|look|check|email|ring|forward|share|finish|update|try|make|put|sort|fix|"
+        r"follow|review|drop|pop|be\s+in\s+touch)\b")),
     (frozenset({"let"}), _rx(
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
-        r"circle|take|have|send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
+        r"circle|take|have(?!\s+(?:your|the|it|them|those|these|that|this|any|copies|an?\s+(?:copy|update|answer|reply)))|"
+        r"send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
     (frozenset("i'm we're am are count do it".split()), _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])")),
@@ -401,7 +417,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset({"expect"}), _rx(
         r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b")),
     (frozenset({"can"}), _rx(
-        _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
+        r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
         r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+(?:sending|preparing|putting\s+together|working\s+on|finishing)\b.*\b(?:by|"
@@ -599,6 +615,11 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                         or _INVITE.search(low))
     if meeting and (not promise or near):
         return [*found, (*meeting[:3], body)]
+    if meeting and promise:
+        # "Let's talk Monday at 10 and I'll bring the sitemap": a meeting, then a promise of its own.
+        head = _meeting(body[:promise[3]], low[:promise[3]], words)
+        if head:
+            return [*found, (*head[:3], body[:promise[3]]), (*promise[:3], body[promise[3]:])]
     if completion:
         return found
     hits = sorted((hit for hit in (_request(body, low, words), promise) if hit), key=lambda hit: hit[3])
@@ -638,7 +659,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
-    if not noun and not call_me and not invite and not (
+    if not noun and not call_me and not invite and not _CANT_MAKE_TIME.search(low) and not (
             (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)) and dayish):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
@@ -664,6 +685,9 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     return None
 
 
+# Turning down a time is about a meeting even when none is named: "I can't make 3pm".
+_CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:\d|today|tomorrow|tonight|"
+                      r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
@@ -702,7 +726,8 @@ _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
 _HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
-                     r"no\s+need\s+to\s+meet)\b")
+                     r"no\s+need\s+to\s+meet|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
+                     r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b")
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
@@ -721,7 +746,8 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
     r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
-    r"\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+    r"\d)|\b(?:can|could|shall|should)\s+we\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
+    r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for))\b"
 )
@@ -745,8 +771,26 @@ _BARE_QUESTION = _rx(
 )
 
 
+# Inverted conditions read like questions: "Should you need anything else, I can quote."
+_INVERTED_IF = _rx(r"^(?:should|had|were)\s+you\s+(?:need|have|require|want|wish|like|prefer|be)\b")
+# Small talk asks after the reader, not for anything to be done.
+_SMALL_TALK = _rx(
+    r"^(?:(?:and|so|anyway|also|btw|oh),?\s+)?(?:how(?:'s|\s+(?:are|is|was|were|have))\s+(?:you|u|things|everything|"
+    r"life|it\s+going|(?:you|things)\s+been|the\s+family|the\s+kids|(?:your|the)\s+(?:\w+\s+)?(?:trip|weekend|"
+    r"holidays?|vacation|flight|break|summer|christmas|evening|birthday|family|kids|honeymoon|move)|"
+    r"(?:the|your)\s+new\s+\w+\s+settling)\b|"
+    r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
+    r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
+)
+# Saying there is nothing to do asks nothing: "Nothing you need to do."
+_NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+you))\s+(?:need|have)\s+to\b|"
+              r"^no\s+(?:need|action\s+(?:is\s+)?(?:needed|required))\b(?![^.]*\bplease\b)")
+
+
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
-    if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low):
+    if _SMALL_TALK.match(low) or _NO_ASK.match(low):
+        return None
+    if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low) and not _INVERTED_IF.match(low):
         return "request", "recipient", None, 0
     if "?" in low:
         cut = low.rindex("?")
@@ -776,7 +820,7 @@ _CONDITIONAL_SUPPORT = _rx(
     r"comments?|"
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
-    r"there\s+(?:is|are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
+    r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
     r"^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
     r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
     r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks))\b"
@@ -838,6 +882,9 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 
 
+_HOUR_NAMED = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)|\bat\s+\d")
+_NAMES_DAY = _rx(r"\b(today|tonight|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\d(?:st|nd|rd|th)\b|"
+                 r"\d[./]\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\bnext\s+week\b")
 _MOVE_TO = _rx(r"\b(?:to|until|till|for|instead)\b(?!.*\b(?:to|until|till|instead)\b)")
 _COUNTER_CLAUSE = _rx(r".*(?:[,;]|\s[-–—]\s)")
 # A cancellation that offers another time is a move: "can't make 2pm - how about tomorrow?"
@@ -847,13 +894,24 @@ _MEET_COUNTER = _rx(r"\b(?:can|could)\s+we\s+(?:do|make\s+it|try|go\s+for)|\b(?:
 
 def _move_target(sentence: str) -> str:
     """Where a meeting moves to: "move our call from Tuesday to Friday" -> "Friday";
-    "can't make 2pm today, can we do tomorrow?" -> the last clause."""
+    "can't make 2pm today, can we do tomorrow?" -> the last clause; "push tomorrow's
+    call to 4pm" -> "tomorrow 4pm", the day it keeps with the hour it moves to."""
     low = ascii_lower(sentence)
     m = _MOVE_TO.search(low)
     if m:
-        return sentence[m.end():]
-    clause = _COUNTER_CLAUSE.match(low)
-    return sentence[clause.end():] if clause else sentence
+        cut = m.end()
+    else:
+        clause = _COUNTER_CLAUSE.match(low)
+        cut = clause.end() if clause else 0
+    target = sentence[cut:]
+    hour = _CLOCK.search(low, cut)
+    if cut and hour and not _NAMES_DAY.search(low, cut):
+        kept = _NAMES_DAY.search(low, 0, cut)
+        # "can't make Thursday at 2, could we do 4:30?" turns down the hour and keeps the
+        # day; "can't make Thursday, could we do 11?" turns down the day.
+        if kept and kept[1] and (_HOUR_NAMED.search(low, 0, cut) or not _MEET_CANCEL.search(low, 0, cut)):
+            return f"{sentence[kept.start(1):kept.end(1)]} {sentence[hour.start():]}"
+    return target
 
 
 # --- text/calendar ----------------------------------------------------------------

@@ -71,6 +71,12 @@ DEADLINES = [
     ("I'll get the Q3 report finished by the end of the month", at(2026, 11, 30, 17, 30), None),
     ("I'll send the Q2 numbers tomorrow", at(2026, 11, 19, 17, 30), "tomorrow"),
     ("in Q3 2027", at(2027, 9, 30, 17, 30), None),
+    # weekends: over it is due on the Sunday, "by the weekend" on the Friday before
+    ("I'll go through the photos over the weekend", at(2026, 11, 22, 17, 30), "over the weekend"),
+    ("by the weekend", at(2026, 11, 20, 17, 30), "by the weekend"),
+    ("next weekend", at(2026, 11, 29, 17, 30), "next weekend"),
+    # a possessive day is still the day
+    ("before tomorrow's review", at(2026, 11, 19, 17, 30), "tomorrow"),
 ]
 
 MEETINGS = [
@@ -97,6 +103,8 @@ MEETINGS = [
     ("Monday 7:00", at(2026, 11, 23, 7, 0), None),
     ("Monday 7:30-9:00", at(2026, 11, 23, 7, 30), None),
     ("tomorrow morning at 6:45", at(2026, 11, 19, 6, 45), None),
+    ("this weekend", at(2026, 11, 21, 9, 0), "this weekend"),
+    ("Friday's shoot", at(2026, 11, 20, 9, 0), "Friday"),
     ("Friday 12/4", at(2026, 12, 4, 9, 0), None),  # only Dec 4 is a Friday: the weekday decides
     ("next week", at(2026, 11, 23, 9, 0), "next week"),  # a meeting starts with the period
     ("Friday morning", at(2026, 11, 20, 9, 0), None),

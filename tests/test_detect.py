@@ -594,3 +594,68 @@ def test_asks_without_the_usual_shape(text: str) -> None:
 ])
 def test_closing_formulas_alone_ask_nothing(text: str) -> None:
     assert detect(text, SENT_AT).items == ()
+
+
+# 2026.11.6, from a probe of freelancers' mail written for the project.
+@pytest.mark.parametrize(
+    "text,status,due",
+    [
+        ("Could we push tomorrow's call to 4pm?", "moved", at(11, 19, 16, 0)),  # the day is kept
+        ("Can we shift Thursday's session to 2:30?", "moved", at(11, 19, 14, 30)),
+        ("Can't make Friday at 2, could we do 4:30?", "moved", at(11, 20, 16, 30)),  # the hour is turned down
+        ("Can we move our Monday call to Tuesday at 11?", "moved", at(11, 24, 11, 0)),
+        ("Let's move the photo shoot to Monday.", "moved", at(11, 23, 9, 0)),
+        ("Could we do Thursday at 3 instead?", "proposed", at(11, 19, 15, 0)),
+        ("I can't make 3pm, sorry.", "cancelled", at(11, 18, 15, 0)),
+        ("I'm going to have to cancel Saturday's shoot, the forecast is awful.", "cancelled", at(11, 21, 9, 0)),
+        ("We need to cancel tomorrow's consultation.", "cancelled", at(11, 19, 9, 0)),
+        ("I'm pleased to confirm 11am on Friday for the portraits.", "accepted", at(11, 20, 11, 0)),
+        ("Are you free for a 20 min call on Monday morning to go through it?", "proposed", at(11, 23, 9, 0)),
+        ("Let's reschedule the design review to next Wednesday.", "moved", at(11, 25, 9, 0)),
+    ],
+)
+def test_moves_cancellations_and_shoots(text: str, status: str, due: datetime | None) -> None:
+    assert [(i.kind, i.status, i.due) for i in detect(text, SENT_AT).items] == [("meeting", status, due)]
+
+
+def test_a_meeting_then_a_promise_in_one_sentence_gives_both() -> None:
+    items = detect("Let's meet Friday at 11 and I'll bring the printed proofs.", SENT_AT).items
+    assert [(i.kind, i.due) for i in items] == [("meeting", at(11, 20, 11, 0)), ("promise", at(11, 20, 11, 0))]
+
+
+@pytest.mark.parametrize("text", [
+    # meetings that already happened
+    "The kickoff on Monday went really well, thanks for organising.",
+    "Lovely to meet you on Tuesday at the studio.",
+    "The workshop on Thursday was brilliant.",
+    # an offer to talk that leaves it to the reader
+    "Happy to jump on a call if that's easier.",
+    "I could do a quick call next week if it helps.",
+    # small talk and rhetorical questions
+    "How was your holiday in Crete?",
+    "Did you have a nice weekend?",
+    "How are things with you?",
+    "Why do couriers always turn up late on Fridays?",
+    # statements that look like asks
+    "Give me a minute to dig out the invoice.",
+    "Should you need anything else, I can send a quote.",
+    "Let me know if there's anything else I can do.",
+    "Nothing you need to do on your side.",
+    # purpose clauses and hopes are no promises; "let me have your notes" asks
+    "I hope we can work together again next year.",
+])
+def test_probe_sentences_that_yield_nothing(text: str) -> None:
+    assert detect(text, SENT_AT).items == (), text
+
+
+@pytest.mark.parametrize("text,kinds", [
+    ("Could you send the signed form so we can book the printer this week?", ["request"]),
+    ("Could you let me have your notes by Friday?", ["request"]),
+    ("Should you have a moment, please check the invoice.", ["request"]),
+    ("How is the logo coming along?", ["request"]),  # a status question still asks
+    ("Ill send the final files on the 25th.", ["promise"]),
+    ("Let me have a look tomorrow.", ["promise"]),
+    ("Can you confirm the shoot location by Friday?", ["request"]),
+])
+def test_probe_sentences_keep_their_kind(text: str, kinds: list[str]) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == kinds
