@@ -482,8 +482,9 @@ def detect(
     if calendar:
         try:
             invite = calendar_item(calendar, sent_at, cfg)
-        except Exception:  # a hostile calendar part must not cost the message its text items
-            log.warning("unreadable text/calendar part", exc_info=True)
+        except Exception as exc:  # a hostile calendar part must not cost the message its text items
+            log.warning("unreadable text/calendar part: %s: %s", type(exc).__name__, exc)
+            log.debug("unreadable text/calendar part", exc_info=True)
             invite = None
         if invite:
             items.append(invite)
@@ -869,8 +870,9 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
         found = resolve(target, sent_at, kind=kind, config=cfg)
         if found is None and target != sentence:
             found = resolve(sentence, sent_at, kind=kind, config=cfg)
-    except Exception:  # a due is a bonus; a bug in the date layer must not lose the item
-        log.warning("date resolution failed for %r", sentence[:80], exc_info=True)
+    except Exception as exc:  # a due is a bonus; a bug in the date layer must not lose the item
+        log.warning("date resolution failed for %r: %s: %s", sentence[:80], type(exc).__name__, exc)
+        log.debug("date resolution failed", exc_info=True)
         found = None
     # A day well before the message ("the invoice I sent on 3 November") is
     # evidence, not a due: a reminder built on it would fire at once.
@@ -916,6 +918,7 @@ def _move_target(sentence: str) -> str:
 
 # --- text/calendar ----------------------------------------------------------------
 
+_ICS_SPAN = timedelta(days=5 * 366)
 _ICS_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$")
 
 
@@ -927,6 +930,8 @@ def calendar_item(ics: str, sent_at: datetime, config: DateConfig | None = None)
         return None
     start_line = event.get("DTSTART")
     due = _ics_datetime(start_line, sent_at, cfg) if start_line else None
+    if due is not None and not sent_at - _ICS_SPAN <= due <= sent_at + _ICS_SPAN:
+        due = None  # year 1 or 9999: no meeting anyone will attend, and no date every later stage can hold
     summary = event.get("SUMMARY", ("", ""))[1].replace("\\,", ",").replace("\\n", " ").strip() or "calendar invitation"
     status = _ics_status(method, event)
     return Item("meeting", "both", summary, due, start_line[1] if start_line else None, status)
@@ -993,7 +998,10 @@ def _ics_datetime(prop: tuple[str, str], sent_at: datetime, cfg: DateConfig) -> 
         aware = naive.replace(tzinfo=_zone(tzid.group(1)) or sent_at.tzinfo)
     else:
         aware = naive.replace(tzinfo=sent_at.tzinfo)  # floating time: the sender's wall clock
-    return aware.astimezone(sent_at.tzinfo) if sent_at.tzinfo else aware
+    try:
+        return aware.astimezone(sent_at.tzinfo) if sent_at.tzinfo else aware
+    except (OverflowError, ValueError):  # year 1 or 9999, pushed past the calendar's ends
+        return None
 
 
 _WINDOWS_ZONES = {

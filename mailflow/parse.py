@@ -18,6 +18,7 @@ import email.parser
 import email.policy
 import email.utils
 import functools
+import html as html_lib
 import hashlib
 import logging
 import re
@@ -82,6 +83,10 @@ _CHARSET_ALIASES = {
     "iso-8859-6-i": "iso8859-6",
 }
 _GUESS_CHAIN = ("utf-8", "cp1252", "latin-1")
+_NOT_CHARSETS = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined", "mbcs", "oem",
+                           "charmap", "raw_unicode_escape", "unicode_escape"})
+# utf-7 (and a broken utf-16) can decode to lone surrogates, which no later stage could encode.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @functools.lru_cache(maxsize=256)
@@ -92,14 +97,15 @@ def _text_codec(label: str) -> str | None:
         return None
     label = _CHARSET_ALIASES.get(label, label)
     try:
-        name = codecs.lookup(label).name
-        # lookup() also finds bytes-to-bytes codecs (base64, zlib); a label
-        # naming one of those is as bogus as an unknown one.
-        if not isinstance(codecs.decode(b"", name), str):
-            return None
+        info = codecs.lookup(label)
     except (LookupError, ValueError, UnicodeError):
         return None
-    return _CHARSET_ALIASES.get(name, name)
+    # lookup() also finds bytes-to-bytes and str-to-str codecs (zlib, base64,
+    # rot13) and Python's own (idna, punycode, unicode_escape): a label naming
+    # one of those is as bogus as an unknown one.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return _CHARSET_ALIASES.get(info.name, info.name)
 
 
 def _decode_with(data: bytes, codec: str, final: bool, errors: str = "strict") -> str:
@@ -131,11 +137,19 @@ def _decode_bytes(data: bytes, label: str | None, final: bool = True) -> tuple[s
         chain = tuple(dict.fromkeys((codec, "utf-8")))
     for name in chain:
         try:
-            return _decode_with(data, name, final), note
+            return _no_surrogates(_decode_with(data, name, final)), note
         except UnicodeDecodeError:
             continue
     # Only a declared charset gets here (latin-1 at the end of the guesses never fails).
-    return _decode_with(data, chain[0], final, "replace"), f"invalid {codec} bytes replaced"
+    try:
+        text = _decode_with(data, chain[0], final, "replace")
+    except Exception:  # noqa: BLE001 - a codec that cannot even replace: read the bytes as latin-1
+        text = data.decode("latin-1")
+    return _no_surrogates(text), f"invalid {codec} bytes replaced"
+
+
+def _no_surrogates(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text) if not text.isascii() and _LONE_SURROGATE.search(text) else text
 
 
 # --------------------------------------------------------------------------
@@ -284,9 +298,11 @@ def _parse_addresses(value: str, notes: list[str], name: str) -> tuple[Address, 
     if pairs is None:
         try:
             pairs = email.utils.getaddresses([value])
-        except (ValueError, IndexError, TypeError) as exc:
-            notes.append(f"unparseable {name}: {exc}")
-            return ()
+        except (ValueError, IndexError, TypeError, RecursionError) as exc:
+            # "a:a:a:..." sends the email package's parser into a recursion;
+            # the bare addresses in the header are still worth having.
+            notes.append(f"unparseable {name}: {type(exc).__name__}")
+            pairs = [("", addr) for addr in _BARE_ADDRESS.findall(value)]
     found = []
     for display, addr in pairs:
         addr = addr.strip().lower()
@@ -295,6 +311,9 @@ def _parse_addresses(value: str, notes: list[str], name: str) -> tuple[Address, 
         display = _decode_header(display, notes, name).strip(_NAME_QUOTES) if display else ""
         found.append(Address(name=display, email=addr))
     return tuple(found)
+
+
+_BARE_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _simple_mailboxes(value: str) -> list[tuple[str, str]] | None:
@@ -467,6 +486,11 @@ def html_to_text(html: str) -> str:
     """HTML body -> plain text without the quoted history clients embed in it."""
     if not html or not html.strip():
         return ""
+    if _too_deep(html):
+        # The HTML parser's time grows with the square of the nesting: 100,000
+        # nested <div>s took 40 s. No mail a person writes is built that way.
+        logger.warning("HTML nested over %d levels deep: read without its structure", _MAX_DEPTH)
+        return _tidy_lines(_HTML_SPACE.sub(" ", html_lib.unescape(_ANY_TAG.sub(" ", html))).strip())
     try:
         tree = LexborHTMLParser(html)
     except Exception:  # the C parser's failure modes are not documented
@@ -483,6 +507,22 @@ def html_to_text(html: str) -> str:
     if root is None:
         return ""
     return _tidy_lines(_render(root))
+
+
+_MAX_DEPTH = 1500
+_CONTAINER_TAG = re.compile(r"<(/?)(?:div|span|table|tbody|tr|td|font|blockquote|b|i|u|a|center|section|ul|ol)\b", re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _too_deep(html: str) -> bool:
+    if html.count("<") < _MAX_DEPTH:
+        return False
+    depth = 0
+    for m in _CONTAINER_TAG.finditer(html):
+        depth += -1 if m.group(1) else 1
+        if depth > _MAX_DEPTH:
+            return True
+    return False
 
 
 def _remove_from(marker: LexborNode) -> None:
@@ -841,7 +881,9 @@ def parse(raw: RawMessage, user_addresses: frozenset[str]) -> Message:
     try:
         return _parse(raw, user_addresses, notes)
     except Exception as exc:  # one strange message must never stop a sync
-        logger.warning("could not parse message uid=%s in %r", raw.uid, raw.folder, exc_info=True)
+        logger.warning("could not parse message uid=%s in %r: %s: %s", raw.uid, raw.folder,
+                       type(exc).__name__, exc)
+        logger.debug("could not parse message", exc_info=True)
         notes.append(f"parse failed: {type(exc).__name__}")
         return _empty_message(raw, notes)
 
@@ -925,7 +967,8 @@ def split_raw(data: bytes, folder: str = "", uid: int | None = None,
     try:
         _walk(_MIME_PARSER.parsebytes(data), parts, attachments, notes, 0)
     except Exception as exc:  # the MIME walk must not stop a sync either
-        logger.warning("could not split message uid=%s in %r", uid, folder, exc_info=True)
+        logger.warning("could not split message uid=%s in %r: %s: %s", uid, folder, type(exc).__name__, exc)
+        logger.debug("could not split message", exc_info=True)
         notes.append(f"unreadable MIME structure: {type(exc).__name__}")
     return RawMessage(
         folder=folder, uid=uid, flags=tuple(flags), size=len(data), header=header,

@@ -659,3 +659,11 @@ def test_probe_sentences_that_yield_nothing(text: str) -> None:
 ])
 def test_probe_sentences_keep_their_kind(text: str, kinds: list[str]) -> None:
     assert [i.kind for i in detect(text, SENT_AT).items] == kinds
+
+
+@pytest.mark.parametrize("start", ["00010101T000000Z", "99991231T235959", "00010101"])
+def test_calendar_at_the_ends_of_the_calendar_has_no_due(start: str, caplog: pytest.LogCaptureFixture) -> None:
+    ics = f"BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nDTSTART:{start}\nSUMMARY:Review\nEND:VEVENT\nEND:VCALENDAR\n"
+    items = detect("", SENT_AT, calendar=ics).items
+    assert [(i.kind, i.due) for i in items] == [("meeting", None)]
+    assert "unreadable" not in caplog.text

@@ -814,3 +814,42 @@ def test_the_mailflow_marker_makes_only_the_users_own_mail_automated() -> None:
     assert parsed(own).automated == ("mailflow",)
     # A client who runs mailflow too still writes as a person: their reply counts as one.
     assert parsed("jonas@brightline.example").automated == ()
+
+
+# Hostile input found by fuzzing: each used to cost the message its text or print a traceback.
+def _plain(charset: str, body: bytes = b"Please send it by Friday.\n", headers: str = "") -> bytes:
+    return (f"From: Anna <anna@example.com>\nTo: maya@example.com\nSubject: hi\n"
+            f"Date: Wed, 18 Nov 2026 10:00:00 +0100\n{headers}"
+            f"Content-Type: text/plain; charset={charset}\n\n").encode() + body
+
+
+@pytest.mark.parametrize("charset", ["zlib", "rot13", "base64", "idna", "punycode", "unicode_escape", "undefined"])
+def test_codecs_that_are_no_charsets_are_bogus_labels(charset: str) -> None:
+    message = parse(split_raw(_plain(charset, b"Please send it by Friday. \xe9\n")), USER)
+    assert message.new_text.startswith("Please send it by Friday.")
+    assert any("unknown charset" in note for note in message.errors)
+
+
+def test_utf7_lone_surrogates_are_replaced() -> None:
+    data = _plain("utf-7", b"I will send it tomorrow. +2AA-\n").replace(b"Subject: hi", b"Subject: =?utf-7?q?hi+2AA-?=")
+    message = parse(split_raw(data), USER)
+    assert "\ufffd" in message.new_text and "\ufffd" in message.subject
+    assert "I will send it tomorrow." in message.new_text
+    message.new_text.encode("utf-8")  # storable and printable
+
+
+def test_an_address_header_too_nested_for_the_email_package_keeps_its_addresses() -> None:
+    header = "To: " + "a:" * 5000 + "maya@example.com\n"
+    message = parse(split_raw(_plain("utf-8", headers=header).replace(b"To: maya@example.com\n", b"")), USER)
+    assert message.new_text.startswith("Please send it by Friday.")
+    assert [a.email for a in message.to] == ["maya@example.com"]
+    assert any("unparseable To" in note for note in message.errors)
+
+
+def test_html_nested_beyond_reason_is_read_without_its_structure(caplog: pytest.LogCaptureFixture) -> None:
+    html = "<div>" * 5000 + "Please send it by Friday." + "</div>" * 5000
+    assert html_to_text(html) == "Please send it by Friday."
+    assert "read without its structure" in caplog.text
+    caplog.clear()
+    assert html_to_text("<div>" * 50 + "Fine." + "</div>" * 50) == "Fine."
+    assert caplog.text == ""
