@@ -856,6 +856,23 @@ def resolve(
     the period); any other kind, such as "meeting", as a start.
     """
     cfg = config or DateConfig()
+    if not _YEARS[0] <= reference.year <= _YEARS[1]:
+        return None  # a message "sent" in the year 1 names no date anyone can keep
+    if "  " in text or "\n" in text or "\t" in text:
+        text = " ".join(text.split())  # a run of blanks costs some patterns time by the square of its length
+    found = _resolve(text, reference, kind, cfg)
+    # Mail means the near future: "Dec 45" read as the year 2045 is a misreading, and
+    # no later stage should have to hold a date near the calendar's ends.
+    if found is not None and not reference - _SPAN <= found.due <= reference + _SPAN:
+        return None
+    return found
+
+
+_SPAN = timedelta(days=5 * 366)
+_YEARS = (1900, 2200)
+
+
+def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Resolution | None:
     order = cfg.date_order or default_date_order(reference.tzinfo, reference)
     t = _Text.of(text)
     if t is None:
@@ -865,10 +882,14 @@ def resolve(
     times = sorted(times + _times_after_dates(t, anchors, times), key=lambda x: x.start)
     if anchors:
         return _resolve_anchor(text, reference, kind, cfg, anchors, times)
-    if cfg.use_dateparser and t.digit and _DATEISH.search(t.low):
-        found = _dateparser_fallback(text, reference, kind, cfg, order)
-        if found:
-            return found
+    if cfg.use_dateparser and t.digit:
+        cue = _DATEISH.search(t.low)
+        if cue:
+            # dateparser's time grows with the text: give it the words around the date cue only
+            window = text[max(0, cue.start() - 30): cue.end() + 30]
+            found = _dateparser_fallback(window, reference, kind, cfg, order)
+            if found:
+                return found
     return _resolve_time_only(text, reference, times[0]) if times else None
 
 
@@ -939,10 +960,17 @@ def _dateparser_fallback(text: str, ref: datetime, kind: str, cfg: DateConfig, o
     return Resolution(due, matched, bool(_DP_TIME.search(matched)))
 
 
+# How often dateparser has run, for callers that give it a budget: it takes from
+# 2 to 40 ms a call, and a hostile body can hold dozens of sentences that need it.
+dateparser_calls = 0
+
+
 @lru_cache(maxsize=4096)
 def _search_dates(text: str, ref_iso: str, order: str) -> tuple[str, datetime] | None:
     from dateparser.search import search_dates  # imported late: it costs ~0.3 s
 
+    global dateparser_calls
+    dateparser_calls += 1
     try:
         found = search_dates(text, languages=["en"], settings=_dateparser_settings(ref_iso, order))
     except Exception:  # dateparser raises a variety of errors on odd input; a due is optional

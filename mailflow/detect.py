@@ -18,15 +18,18 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailflow import dates
 from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
 DETECTOR_VERSION = "2026.11.6"
+# dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
+DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
 MAX_SENTENCE = 600  # longer "sentences" are tables, logs or junk
 
@@ -100,6 +103,8 @@ _RULE_LINE = re.compile(r"[*=_~#-](?:\s*[*=_~#-]){3,}")
 _RULE_HINT = re.compile(r"\*\*|\* \*|--|==|__|~~|##")
 _CONTROL_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127]))
 _CONTROL_TO_SPACE = str.maketrans(_CONTROL_CHARS + "\ufffd", " " * (len(_CONTROL_CHARS) + 1))
+# Lone surrogates (a JSON "\ud800" escape) could not be printed or stored: they become spaces too.
+_CONTROL_TO_SPACE.update(dict.fromkeys(range(0xD800, 0xE000), " "))
 # ASCII bodies (nearly all) take the bytes route: a table lookup, not a dict lookup per character.
 _CONTROL_BYTES = bytes.maketrans(_CONTROL_CHARS.encode(), b" " * len(_CONTROL_CHARS))
 # Sentence ends inside a line; line breaks are decided by _join_lines. A leading
@@ -490,6 +495,7 @@ def detect(
             items.append(invite)
     seen: set[tuple[str, str]] = set()
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
+    dateparser_before = dates.dateparser_calls
     for sentence in sentences(text if isinstance(text, str) else ""):
         classified = _classify(sentence, has_attachments)
         if "?" in sentence and len(sentence) <= _FOLLOW_UP_MAX and previous[0]:
@@ -503,6 +509,8 @@ def detect(
             if (kind, sentence) not in seen:
                 seen.add((kind, sentence))
                 items.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
+                if cfg.use_dateparser and dates.dateparser_calls - dateparser_before >= DATEPARSER_BUDGET:
+                    cfg = replace(cfg, use_dateparser=False)
     return Detection(tuple(items), tuple(completions))
 
 

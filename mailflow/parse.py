@@ -173,6 +173,10 @@ def _unfold(value: str) -> str:
 
 def _decode_header(value: str, notes: list[str], name: str) -> str:
     """A raw header value (or part of one) -> readable text. Never raises."""
+    if len(value) > HEADER_LIMIT:
+        # Decoding 40,000 encoded words takes seconds; no real header is that long.
+        notes.append(f"{name} cut at {HEADER_LIMIT:,} characters")
+        value = value[:HEADER_LIMIT]
     value = _unfold(value)
     if _has_surrogates(value):
         value, _ = _decode_bytes(value.encode("utf-8", "surrogateescape"), None)
@@ -268,12 +272,15 @@ def _references(value: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_message_ids(value)))
 
 
+HEADER_LIMIT = 16_384
 _NAME_QUOTES = "\"' "
 _ADDR_SPEC = r"[^<>\"\s,;:()\\\[\]@]+@[^<>\"\s,;:()\\\[\]@]+"
 # "Name <a@b>", "\"Name, Quoted\" <a@b>" or a bare a@b: most address headers,
 # which this handles without the slow general parser.
+# Possessive quantifiers: a long run of blanks with no "<" after it would
+# otherwise be retried at every split, by the square of its length.
 _SIMPLE_MAILBOX = re.compile(
-    r"[ \t]*(?:(?:\"([^\"\\]*)\"|([^\"<>,;:@()\\\[\]]*?))[ \t]*<(%s)>|(%s))[ \t]*$"
+    r"[ \t]*+(?:(?:\"([^\"\\]*+)\"[ \t]*+|([^\"<>,;:@()\\\[\]]*+))<(%s)>|(%s))[ \t]*+$"
     % (_ADDR_SPEC, _ADDR_SPEC)
 )
 

@@ -254,3 +254,23 @@ def test_digit_gates_admit_every_match(text: str) -> None:
 def test_sentences_without_dates_are_skipped_early() -> None:
     assert resolve("Thanks, that works for us.", REF, kind="promise") is None
     assert resolve("Call me on 555 0134 whenever.", REF, kind="meeting") is None
+
+
+# From fuzzing: what the date layer must never return.
+@pytest.mark.parametrize("text", [
+    "Could you check flight March 32, 5 seats left?",  # dateparser read "32" as the year 2032
+    "Please book room Dec 45, 2 people.",
+    "Please send it Sept 8000 1.",
+])
+def test_no_due_decades_away(text: str) -> None:
+    assert resolve(text, REF, config=DateConfig(use_dateparser=True)) is None
+
+
+def test_a_reference_at_the_calendars_ends_gives_no_due() -> None:
+    assert resolve("tomorrow", datetime(1, 1, 1, tzinfo=timezone.utc)) is None
+    assert resolve("yesterday", datetime(9999, 12, 31, tzinfo=timezone.utc)) is None
+
+
+def test_runs_of_blanks_are_read_as_one() -> None:
+    found = resolve("Please send it Friday" + " " * 8000 + "at 3pm", REF)
+    assert found is not None and found.due == at(2026, 11, 20, 15, 0)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailflow.detect import (
+    DATEPARSER_BUDGET,
     DETECTOR_VERSION,
     Completion,
     Detection,
@@ -667,3 +668,24 @@ def test_calendar_at_the_ends_of_the_calendar_has_no_due(start: str, caplog: pyt
     items = detect("", SENT_AT, calendar=ics).items
     assert [(i.kind, i.due) for i in items] == [("meeting", None)]
     assert "unreadable" not in caplog.text
+
+
+def test_dateparser_runs_a_few_times_a_message_at_most() -> None:
+    from mailflow import dates
+
+    body = "".join(f"Please send it Sept {8000 + i} " + "1, " * 20 + ".\n\n" for i in range(30))
+    before = dates.dateparser_calls
+    items = detect(body, SENT_AT).items
+    assert len(items) == 30 and all(i.due is None for i in items)
+    assert dates.dateparser_calls - before <= DATEPARSER_BUDGET
+
+
+def test_detect_jsonl_survives_lone_surrogates_and_year_one() -> None:
+    lines = [json.dumps({"id": 1, "text": "Please send it by Friday \ud800 ok.", "sent_at": "2026-11-18T10:00:00+01:00"}),
+             json.dumps({"id": 2, "text": "I will call you tomorrow.", "sent_at": "0001-01-01T00:00:00+00:00"}),
+             json.dumps({"id": 3, "text": "Could you call me?", "sent_at": "2026-11-18T10:00:00+01:00"})]
+    out = [json.loads(line) for line in detect_jsonl(lines)]
+    assert [o["id"] for o in out] == [1, 2, 3]
+    assert out[0]["items"][0]["sentence"] == "Please send it by Friday ok."
+    assert out[1]["items"][0]["due"] is None
+    json.dumps(out, ensure_ascii=False).encode("utf-8")

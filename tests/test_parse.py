@@ -853,3 +853,16 @@ def test_html_nested_beyond_reason_is_read_without_its_structure(caplog: pytest.
     caplog.clear()
     assert html_to_text("<div>" * 50 + "Fine." + "</div>" * 50) == "Fine."
     assert caplog.text == ""
+
+
+def test_a_long_run_of_blanks_in_an_address_header_is_cheap() -> None:
+    message = parse(split_raw(_plain("utf-8").replace(b"From: Anna <anna@example.com>",
+                                                      b"From: Anna" + b" " * 40_000 + b"<anna@example.com>")), USER)
+    assert message.from_addr == Address(name="Anna", email="anna@example.com")
+
+
+def test_a_header_of_forty_thousand_encoded_words_is_cut() -> None:
+    subject = b"Subject: " + b"=?utf-8?q?ab?= " * 40_000
+    message = parse(split_raw(_plain("utf-8").replace(b"Subject: hi", subject)), USER)
+    assert message.subject.startswith("ab") and len(message.subject) < 20_000
+    assert any("Subject cut at" in note for note in message.errors)
