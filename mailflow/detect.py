@@ -130,7 +130,7 @@ _CUE_WORDS = frozenset(
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
-    "see you'll invited invite invitation sit availability good fine consultation shoot can't cannot".split()
+    "see you'll invited invite invitation sit availability good fine can't cannot".split()
 )
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
 _IMPERATIVE_WORDS = frozenset(
