@@ -531,12 +531,15 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         return _Anchor(start, end, 1, ((max(first, today) if which == "this" else first, last),))
     if name == "weekend":
         saturday = today + timedelta(days=(5 - today.weekday()) % 7 if today.weekday() <= 5 else -1)
+        if g["which"] in ("the", "over the", "at the", "on the") and not g["by"] and today.weekday() <= 1:
+            saturday -= timedelta(days=7)  # on a Monday, "over the weekend" is the one just gone
         if g["which"] == "next":
             saturday += timedelta(days=7)
         if g["by"]:  # "by the weekend": before it starts, at the end of Friday
             friday = saturday - timedelta(days=1)
             return _Anchor(start, end, 1, ((max(friday, today), max(friday, today)),))
-        return _Anchor(start, end, 1, ((max(saturday, today), saturday + timedelta(days=1)),))
+        first = saturday if saturday < today - timedelta(days=1) else max(saturday, today)
+        return _Anchor(start, end, 1, ((first, saturday + timedelta(days=1)),))
     if name == "weekday":
         return _weekday_anchor(m, today)
     if name == "month_rel":

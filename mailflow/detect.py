@@ -259,9 +259,11 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
     r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|"
     r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
 ))
+# A clock time, not any number: "can't make 3pm" turns down a time, "can't make 2 deliveries" does not.
+_A_TIME = r"\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d\d|\d{1,2}\s*o'?clock"
 _MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day|today|"
-    r"tomorrow|tonight|\d)|"
+    r"tomorrow|tonight|" + _A_TIME + r")|"
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
     r"is\s+off\b)"
@@ -695,8 +697,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
 
 
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
-_CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:\d|today|tomorrow|tonight|"
-                      r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
+_CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
+                      r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
@@ -876,7 +878,8 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
     try:
         target = _move_target(segment) if status == "moved" else segment
         found = resolve(target, sent_at, kind=kind, config=cfg)
-        if found is None and target != sentence:
+        # A move whose new time cannot be read has no due: the rest of the sentence holds the old one.
+        if found is None and target != sentence and (status != "moved" or target == segment):
             found = resolve(sentence, sent_at, kind=kind, config=cfg)
     except Exception as exc:  # a due is a bonus; a bug in the date layer must not lose the item
         log.warning("date resolution failed for %r: %s: %s", sentence[:80], type(exc).__name__, exc)

@@ -274,3 +274,11 @@ def test_a_reference_at_the_calendars_ends_gives_no_due() -> None:
 def test_runs_of_blanks_are_read_as_one() -> None:
     found = resolve("Please send it Friday" + " " * 8000 + "at 3pm", REF)
     assert found is not None and found.due == at(2026, 11, 20, 15, 0)
+
+
+def test_the_weekend_said_on_a_monday_is_the_one_just_gone() -> None:
+    monday = datetime(2026, 11, 16, 10, 0, tzinfo=BERLIN)
+    found = resolve("over the weekend", monday, kind="meeting")
+    assert found is not None and found.due.date() == datetime(2026, 11, 14).date()
+    found = resolve("this weekend", monday, kind="meeting")
+    assert found is not None and found.due.date() == datetime(2026, 11, 21).date()

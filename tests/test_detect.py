@@ -689,3 +689,13 @@ def test_detect_jsonl_survives_lone_surrogates_and_year_one() -> None:
     assert out[0]["items"][0]["sentence"] == "Please send it by Friday ok."
     assert out[1]["items"][0]["due"] is None
     json.dumps(out, ensure_ascii=False).encode("utf-8")
+
+
+def test_a_move_whose_new_time_cannot_be_read_has_no_due_not_the_old_one() -> None:
+    # "could we do 4?" names no time mailflow can read; 14:30 is the time turned down.
+    items = detect("Can't make 2:30 today, could we do 4?", SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [("meeting", "moved", None)]
+
+
+def test_a_number_is_not_a_time_turned_down() -> None:
+    assert detect("We can't make 2 deliveries this week.", SENT_AT).items == ()
