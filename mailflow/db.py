@@ -244,6 +244,14 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def database_path(db: sqlite_utils.Database) -> str | None:
+    """The file behind `db`, for another process to open; None for a database in memory."""
+    for _seq, name, file in db.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -75,66 +75,105 @@ class SyncReport:
         return text
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    messages: list[tuple[RawMessage, Message]]
-    findings: list[Findings | None]
-
-
 # benchmarks/sync.py turns detection off to time the other stages alone.
 DETECT = True
-# A folder with at least this many new messages is parsed and detected in a worker
-# process, on another core, while the main process fetches and stores: a first sync
-# of a big mailbox is CPU-bound in parse and detect. Below it, starting the worker
-# (about half a second of imports) costs more than it saves.
+# A folder with at least this many new messages is detected and stored by a worker
+# process, on another core, while this process fetches and parses the next
+# batches: a first sync of a big mailbox is CPU-bound. Below it, starting the
+# worker (about half a second of imports) costs more than it saves.
 WORKER_THRESHOLD = 4 * BATCH_SIZE
-# One worker: on two cores a second one measured no faster, the main process and
-# the IMAP server already using the rest.
-WORKERS = 1
+# When this many batches wait in the worker, this process detects the next batch
+# itself and leaves the worker only its writing, so that neither core idles.
+WORKER_BACKLOG = 2
+
+Parsed = list[tuple[RawMessage, Message]]
+FolderMark = tuple[str, str | None, int | None, int]  # (folder, role, uidvalidity, last_uid)
 
 
-def _prepare(raws: Iterable[RawMessage], own: frozenset[str], detect: bool = True) -> _Prepared:
-    """Parse each message and detect what it commits anyone to."""
-    messages = [(raw, parse(raw, own)) for raw in raws]
-    return _Prepared(messages, [examine(msg, own) if detect else None for _raw, msg in messages])
+def _parse(raws: Iterable[RawMessage], own: frozenset[str]) -> Parsed:
+    return [(raw, parse(raw, own)) for raw in raws]
 
 
-class _Preparer:
-    """Runs _prepare inline, or in one worker process once a folder is big enough.
+def _detect(messages: Parsed, own: frozenset[str], detect: bool) -> list[Findings | None]:
+    return [examine(msg, own) if detect else None for _raw, msg in messages]
 
-    The worker is started by "spawn", never by fork: `mailflow run` has IDLE
-    threads, and a forked child could inherit a lock one of them holds. If the
-    worker dies, the batch is prepared inline and the sync goes on without it.
+
+def _store(db: sqlite_utils.Database, account: str, messages: Parsed, own: frozenset[str],
+           findings: list[Findings | None] | None, detect: bool, mark: FolderMark | None) -> store.BatchResult:
+    """Detect what `findings` does not already hold, then store the batch with its folder mark."""
+    if findings is None:
+        findings = _detect(messages, own, detect)
+    return store.store_batch(db, account, messages, own, findings=findings, folder_state=mark)
+
+
+# In the worker: its own connection to the database, opened on its first batch.
+_worker_dbs: dict[str, sqlite_utils.Database] = {}
+
+
+def _store_in_worker(path: str, account: str, messages: Parsed, own: frozenset[str],
+                     findings: list[Findings | None] | None, detect: bool, mark: FolderMark | None
+                     ) -> store.BatchResult:
+    if path not in _worker_dbs:
+        _worker_dbs[path] = store.open_db(path)
+    return _store(_worker_dbs[path], account, messages, own, findings, detect, mark)
+
+
+class _Writer:
+    """Detects and stores parsed batches: inline, or in one worker process once a folder is big enough.
+
+    The worker writes through a connection of its own to the same database file,
+    batch by batch in the order they were handed over, each with its folder mark
+    in one transaction, as inline. It is started by "spawn", never by fork:
+    `mailflow run` has IDLE threads, and a forked child could inherit a lock one
+    of them holds. If the worker dies, its batches are stored inline (one it had
+    already committed is then found stored, never stored twice) and the sync goes
+    on without it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._path = store.database_path(db)  # None in memory: no other process can reach it
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._unfinished: list[Future[store.BatchResult]] = []
 
     def use_worker(self, pending: int) -> bool:
-        return not self._broken and pending >= WORKER_THRESHOLD
+        return self._path is not None and not self._broken and pending >= WORKER_THRESHOLD
 
-    def submit(self, raws: list[RawMessage], own: frozenset[str], worker: bool) -> Callable[[], _Prepared]:
-        """Start preparing `raws`; the returned function waits for the result."""
-        if not worker or self._broken:
-            return lambda: _prepare(raws, own, DETECT)
+    def backlog(self) -> int:
+        """How many handed-over batches the worker has not finished."""
+        self._unfinished = [f for f in self._unfinished if not f.done()]
+        return len(self._unfinished)
+
+    def submit(self, account: str, messages: Parsed, own: frozenset[str], findings: list[Findings | None] | None,
+               mark: FolderMark | None, worker: bool) -> Callable[[], store.BatchResult]:
+        """Start storing a batch; the returned function waits until it is stored."""
+        def inline() -> store.BatchResult:
+            return _store(self.db, account, messages, own, findings, DETECT, mark)
+
+        if not worker or self._broken or self._path is None:
+            return inline
+        # The store reads neither the header nor the text parts: they need not travel.
+        slim = [(replace(raw, header=b"", parts=()), msg) for raw, msg in messages]
         try:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_ignore_stop_signals)
-            future: Future[_Prepared] = self._pool.submit(_prepare, raws, own, DETECT)
+            future = self._pool.submit(_store_in_worker, self._path, account, slim, own, findings, DETECT, mark)
         except (BrokenProcessPool, OSError) as exc:  # died while idle, or could not start
-            log.warning("the parse worker is not available (%s); going on without it", exc)
+            log.warning("the sync worker is not available (%s); going on without it", exc)
             self._broken = True
-            return lambda: _prepare(raws, own, DETECT)
+            return inline
+        self._unfinished.append(future)
 
-        def result() -> _Prepared:
+        def result() -> store.BatchResult:
             try:
                 return future.result()
             except BrokenProcessPool as exc:
-                log.warning("the parse worker stopped (%s); going on without it", exc)
+                if not self._broken:
+                    log.warning("the sync worker stopped (%s); going on without it", exc)
                 self._broken = True
-                return _prepare(raws, own, DETECT)
+                return inline()
         return result
 
     def close(self) -> None:
@@ -159,12 +198,12 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
     started = time.monotonic()
     results: list[FolderResult] = []
     account_errors: dict[str, str] = {}
-    preparer = _Preparer()
+    writer = _Writer(db)
     try:
         for acct in accounts:
             store.ensure_account(db, acct.name, now)
             try:
-                results.extend(_sync_account(db, config, acct, full, progress, retries, backoff, preparer))
+                results.extend(_sync_account(db, config, acct, full, progress, retries, backoff, writer))
                 error = None
             except MailflowError as exc:
                 # One account failing (a wrong password, a dead host) never stops the others.
@@ -173,7 +212,7 @@ def sync(db: sqlite_utils.Database, config: Config, *, account: str | None = Non
                 error = str(exc)
             store.finish_account_sync(db, acct.name, error)
     finally:
-        preparer.close()
+        writer.close()
     # A preview never records the future; with no new mail only the clock can have settled anything.
     settle(db, min(now, store.utcnow()) if now else store.utcnow(), new_mail=any(r.new for r in results))
     return SyncReport(tuple(results), time.monotonic() - started, account_errors)
@@ -197,7 +236,7 @@ def _connect(account: Account, retries: int, backoff: float) -> ImapSession:
 
 
 def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, full: bool,
-                  progress: Progress | None, retries: int, backoff: float, preparer: _Preparer
+                  progress: Progress | None, retries: int, backoff: float, writer: _Writer
                   ) -> list[FolderResult]:
     session = _connect(account, retries, backoff)
     try:
@@ -219,7 +258,7 @@ def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, f
                 results.append(FolderResult(account.name, folder, error=message))
                 continue
             result, session = _sync_folder_with_retries(db, config, account, session, folder, roles[folder],
-                                                        full, progress, retries, backoff, preparer)
+                                                        full, progress, retries, backoff, writer)
             results.append(result)
         return results
     finally:
@@ -228,7 +267,7 @@ def _sync_account(db: sqlite_utils.Database, config: Config, account: Account, f
 
 def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account: Account,
                               session: ImapSession, folder: str, role: str | None, full: bool,
-                              progress: Progress | None, retries: int, backoff: float, preparer: _Preparer
+                              progress: Progress | None, retries: int, backoff: float, writer: _Writer
                               ) -> tuple[FolderResult, ImapSession]:
     totals = FolderResult(account.name, folder)
     restart_from_zero = full
@@ -238,7 +277,7 @@ def _sync_folder_with_retries(db: sqlite_utils.Database, config: Config, account
     while True:
         try:
             result = _sync_folder(db, config, account, session, folder, role, restart_from_zero, progress,
-                                  preparer)
+                                  writer)
             return _add(totals, result), session
         except TRANSIENT as exc:
             totals = _add(totals, getattr(exc, "partial", FolderResult(account.name, folder)))
@@ -299,15 +338,19 @@ def _isolate(db: sqlite_utils.Database, config: Config, account: Account, folder
                 session = None
         if raws is None:
             raws = [_unfetchable(folder, uidvalidity, uid, "the server hangs up when asked for this message")]
-        prepared = _prepare(raws, own, DETECT)
-        stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
-                                   folder_state=(folder, role, uidvalidity, uid))
+        messages = _parse(raws, own)
+        stored = _store(db, account.name, messages, own, None, DETECT, (folder, role, uidvalidity, uid))
         new += len(stored.inserted)
         duplicates += stored.duplicates
-        broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
+        broken += _broken(messages)
     if session is None:
         session = _connect(account, retries, backoff)
     return session, FolderResult(account.name, folder, new, duplicates, broken)
+
+
+def _broken(messages: Parsed) -> int:
+    """Messages stored with an error note."""
+    return sum(1 for raw, msg in messages if raw.error or msg.errors)
 
 
 def _add(a: FolderResult, b: FolderResult) -> FolderResult:
@@ -316,7 +359,7 @@ def _add(a: FolderResult, b: FolderResult) -> FolderResult:
 
 def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, session: ImapSession,
                  folder: str, role: str | None, full: bool, progress: Progress | None,
-                 preparer: _Preparer) -> FolderResult:
+                 writer: _Writer) -> FolderResult:
     state = store.folder_state(db, account.name, folder)
     if not full and state.uidvalidity is not None:
         # The common case, nothing new, answered without opening the folder.
@@ -345,22 +388,19 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
     chunks = [uids[start:start + BATCH_SIZE] for start in range(0, len(uids), BATCH_SIZE)]
     done = 0
     current: list[int] | None = None
-    worker = preparer.use_worker(len(uids))
-    # Batches fetched but not yet stored, oldest first: with workers, the next
-    # batches are parsed and detected there while this process stores the oldest
-    # and fetches another. Stored strictly in order, so the folder state stays true.
-    pending: deque[tuple[list[int], Callable[[], _Prepared]]] = deque()
+    worker = writer.use_worker(len(uids))
+    # Batches handed to the writer but not yet stored, oldest first. The worker
+    # stores them strictly in order, so the folder mark stays true.
+    pending: deque[tuple[list[int], Parsed, Callable[[], store.BatchResult]]] = deque()
 
-    def store_oldest() -> None:
+    def finish_oldest() -> None:
         nonlocal new, duplicates, broken, done
-        chunk, result = pending[0]
-        prepared = result()
-        pending.popleft()  # only now: a batch whose preparation failed is fetched again, never skipped
-        stored = store.store_batch(db, account.name, prepared.messages, own, findings=prepared.findings,
-                                   folder_state=(folder, role, selected.uidvalidity, chunk[-1]))
+        chunk, messages, result = pending[0]
+        stored = result()
+        pending.popleft()  # only now: a batch that failed to store is fetched again, never skipped
         new += len(stored.inserted)
         duplicates += stored.duplicates
-        broken += sum(1 for raw, msg in prepared.messages if raw.error or msg.errors)
+        broken += _broken(messages)
         done += len(chunk)
         if progress:
             progress(label, done, len(uids))
@@ -368,16 +408,19 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
     try:
         for chunk in chunks:
             current = chunk
-            pending.append((chunk, preparer.submit(_fetch_isolating(session, folder, chunk, selected.uidvalidity),
-                                                   own, worker)))
-            if len(pending) > (WORKERS if worker else 0):
-                store_oldest()
+            messages = _parse(_fetch_isolating(session, folder, chunk, selected.uidvalidity), own)
+            # With the worker behind, this process detects and the worker only writes.
+            findings = _detect(messages, own, DETECT) if not worker or writer.backlog() >= WORKER_BACKLOG else None
+            pending.append((chunk, messages, writer.submit(account.name, messages, own, findings,
+                                                           (folder, role, selected.uidvalidity, chunk[-1]), worker)))
+            while len(pending) > (WORKER_BACKLOG if worker else 0):
+                finish_oldest()
         while pending:
-            store_oldest()
+            finish_oldest()
     except TRANSIENT as exc:
         try:
             while pending:
-                store_oldest()  # fetched before the connection broke: keep them
+                finish_oldest()  # fetched before the connection broke: keep them
         except Exception:  # noqa: BLE001 - the first error is the one to report; the rest is fetched again
             log.debug("a batch fetched before the connection broke is fetched again", exc_info=True)
         exc.partial = FolderResult(account.name, folder, new, duplicates, broken)  # type: ignore[union-attr]
@@ -421,9 +464,9 @@ def import_path(db: sqlite_utils.Database, config: Config, path: Path, *, accoun
     done = 0
 
     def flush() -> None:
-        prepared = _prepare(batch, own, DETECT)
-        stored = store.store_batch(db, account, prepared.messages, own, findings=prepared.findings)
-        for (raw, msg), row_id in zip(prepared.messages, stored.row_ids):
+        messages = _parse(batch, own)
+        stored = _store(db, account, messages, own, None, DETECT, None)
+        for (raw, msg), row_id in zip(messages, stored.row_ids):
             tally = counts.setdefault(raw.folder, [0, 0, 0])
             tally[0 if row_id is not None else 1] += 1
             tally[2] += bool(raw.error or msg.errors)

@@ -355,8 +355,9 @@ def _snapshot_rows(database) -> tuple[list, list]:
     return messages, items
 
 
-def test_a_big_sync_prepares_batches_in_a_worker_and_stores_the_same(dovecot, mailbox, env_password, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_big_sync_stores_in_a_worker_exactly_what_it_stores_inline(dovecot, mailbox, env_password,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import mailflow.sync as sync_module
 
     messages = conversation(40)
@@ -366,63 +367,88 @@ def test_a_big_sync_prepares_batches_in_a_worker_and_stores_the_same(dovecot, ma
                                              "Monday.\n"))]
     append_all(dovecot, mailbox, messages)
     monkeypatch.setattr(sync_module, "BATCH_SIZE", 6)  # seven batches in INBOX and Sent together
+    real_store = sync_module._store
     results = []
-    real_submit = sync_module._Preparer.submit
-    for threshold in (10**9, 1):  # inline, then in the worker
+    # Inline; in the worker, which detects; in the worker, with detection left here.
+    for threshold, backlog in ((10**9, 2), (1, 10**9), (1, 0)):
         monkeypatch.setattr(sync_module, "WORKER_THRESHOLD", threshold)
-        database = store.open_db(":memory:")
-        started = []
+        monkeypatch.setattr(sync_module, "WORKER_BACKLOG", backlog)
+        stored_here = []
 
-        def submit(self, raws, own, worker):
-            started.append(worker)
-            return real_submit(self, raws, own, worker)
+        def counting_store(*args, **kwargs):
+            stored_here.append(1)
+            return real_store(*args, **kwargs)
 
-        monkeypatch.setattr(sync_module._Preparer, "submit", submit)
+        monkeypatch.setattr(sync_module, "_store", counting_store)
+        database = store.open_db(tmp_path / f"mf-{threshold}-{backlog}.db")
         report = sync(database, config_for(mailbox, tmp_path), now=T0 + timedelta(days=4))
         assert report.ok and report.new == 41
-        assert set(started) == {threshold == 1}
+        assert (len(stored_here) > 0) == (threshold > 1)  # the worker stored every batch it was given
         results.append(_snapshot_rows(database))
         database.close()
-    assert results[0] == results[1]
-    assert len(results[1][1]) == 2  # the request and the promise were detected in the worker
+    assert results[0] == results[1] == results[2]
+    assert len(results[1][1]) == 2  # the request and the promise were detected
 
 
-def test_a_dead_worker_is_replaced_by_preparing_inline() -> None:
+def test_a_sync_with_its_database_in_memory_never_uses_a_worker() -> None:
+    from mailflow.sync import _Writer
+
+    assert not _Writer(store.open_db(":memory:")).use_worker(10**9)
+
+
+def _one_request(message_id: str):
+    from mailflow.parse import parse, split_raw
+
+    raw = replace(split_raw(make_message(sender=CLIENT, to=ME, subject="Logo", date=T0, message_id=f"<{message_id}>",
+                                         body="Could you send me the logo files by Friday?\n")), uid=1)
+    return [(raw, parse(raw, frozenset({ME})))]
+
+
+def _kill_worker(writer) -> None:
     import signal
 
-    from mailflow.parse import split_raw
-    from mailflow.sync import _prepare, _Preparer
+    for process in list(writer._pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
 
-    raws = [split_raw(make_message(sender=CLIENT, to=ME, subject="Logo", date=T0, message_id="<x@brightline.example>",
-                                   body="Could you send me the logo files by Friday?\n"))]
-    preparer = _Preparer()
+
+def _stored_items(database) -> list[tuple[str, str]]:
+    return [tuple(r) for r in database.execute(
+        "SELECT m.message_id, i.kind FROM items i JOIN messages m ON m.id = i.message ORDER BY 1")]
+
+
+def test_a_dead_worker_is_replaced_by_storing_inline(tmp_path: Path) -> None:
+    from mailflow.sync import _Writer
+
+    database = store.open_db(tmp_path / "mf.db")
+    store.ensure_account(database, "work")
+    writer = _Writer(database)
     try:
-        result = preparer.submit(raws, frozenset({ME}), worker=True)
-        for process in list(preparer._pool._processes.values()):  # type: ignore[union-attr]
-            os.kill(process.pid, signal.SIGKILL)
-        prepared = result()
-        assert prepared == _prepare(raws, frozenset({ME}))
-        assert [i.kind for i in prepared.findings[0].items] == ["request"]
-        assert not preparer.use_worker(10**9)  # and no further batch goes to a dead worker
+        result = writer.submit("work", _one_request("x@brightline.example"), frozenset({ME}), None,
+                               ("INBOX", "inbox", 7, 1), worker=True)
+        _kill_worker(writer)
+        result()
+        assert _stored_items(database) == [("x@brightline.example", "request")]
+        assert store.folder_state(database, "work", "INBOX") == store.FolderState(7, 1)
+        assert not writer.use_worker(10**9)  # and no further batch goes to a dead worker
     finally:
-        preparer.close()
+        writer.close()
 
 
-def test_a_worker_that_died_while_idle_is_replaced_by_preparing_inline() -> None:
-    import signal
+def test_a_worker_that_died_while_idle_is_replaced_by_storing_inline(tmp_path: Path) -> None:
     import time
 
-    from mailflow.parse import split_raw
-    from mailflow.sync import _prepare, _Preparer
+    from mailflow.sync import _Writer
 
-    raws = [split_raw(make_message(sender=CLIENT, to=ME, subject="Logo", date=T0, message_id="<y@brightline.example>",
-                                   body="Could you send me the logo files by Friday?\n"))]
-    preparer = _Preparer()
+    database = store.open_db(tmp_path / "mf.db")
+    store.ensure_account(database, "work")
+    writer = _Writer(database)
     try:
-        assert preparer.submit(raws, frozenset({ME}), worker=True)() == _prepare(raws, frozenset({ME}))
-        for process in list(preparer._pool._processes.values()):  # type: ignore[union-attr]
-            os.kill(process.pid, signal.SIGKILL)
+        assert writer.submit("work", _one_request("y@brightline.example"), frozenset({ME}), None, None,
+                             worker=True)().inserted
+        _kill_worker(writer)
         time.sleep(0.5)  # the pool notices the death on its own
-        assert preparer.submit(raws, frozenset({ME}), worker=True)() == _prepare(raws, frozenset({ME}))
+        assert writer.submit("work", _one_request("z@brightline.example"), frozenset({ME}), None, None,
+                             worker=True)().inserted
+        assert _stored_items(database) == [("y@brightline.example", "request"), ("z@brightline.example", "request")]
     finally:
-        preparer.close()
+        writer.close()
