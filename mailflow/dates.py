@@ -896,11 +896,17 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     return _resolve_time_only(text, reference, times[0]) if times else None
 
 
+_BY_BEFORE = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
+
+
 def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
                     anchors: list[_Anchor], times: list[_Time]) -> Resolution | None:
     groups = _group(anchors, text)
     # A past day ("I sent it yesterday, the rest comes Friday") is evidence, not a due.
-    group = next((g for g in groups if max(c[1] for a in g for c in a.candidates[:1]) >= ref.date()), groups[0])
+    ahead = [g for g in groups if max(c[1] for a in g for c in a.candidates[:1]) >= ref.date()]
+    # A deadline is the day after "by": "I'm off from the 21st, so if I could have them by Wednesday".
+    group = next((g for g in ahead if kind in DEADLINE_KINDS and _BY_BEFORE.search(text, 0, g[0].start)),
+                 ahead[0] if ahead else groups[0])
     picked = _pick_day(group)
     if picked is None:
         return None

@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.6"
+DETECTOR_VERSION = "2026.11.7"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -125,7 +125,7 @@ _CUE_WORDS = frozenset(
     "checking following update please pls plz kindly let lets let's i'll ill we'll will shall going gonna could can "
     "would need needs want appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
     "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
-    "finished completed i'm expect plan intend promise remember forget sure follow available free works "
+    "finished completed i'm expect sending perfect suits ideal confirming bail plan intend promise remember forget sure follow available free works "
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
@@ -150,7 +150,8 @@ _MEETING_WORDS = frozenset(
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
-                                 "plan make good fine forward about ok okay set do say instead confirm".split())
+                                 "plan make good fine forward about ok okay set do say instead confirm perfect suits suit ideal "
+                                 "cancel reschedule postpone push move bail confirming".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -215,20 +216,24 @@ _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|target
 _MEETING_NOUN = _Needled(
     "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
     "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion teleconference videoconference shoot consult visit review", _rx(
+    "discussion teleconference videoconference shoot consult visit review check slot 's", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
-    r"breakfast|drinks|interview|demo|"
+    r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
     r"appointment(?!\s+of)|zoom|webinar|"
     r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
     r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest)\b)|happy\s+hour|reception|golf|seminar|briefing|"
     r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
     r"standup|stand-up|sync|teleconference|videoconference|consultation|site\s+visit|studio\s+visit|"
+    r"check-?in\b|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
+    r"(?:review|slot|appointment|"
+    r"\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))|"
     r"(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|"
     r"for|location|list|brief|plan|schedule|date|details|notes|budget|team|photos|images|files|day)\b)|photoshoot|(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
     r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
-    r"(?:call|talk|session|discussion))\b"
+    r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
+    r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))\b"
 ))
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
@@ -261,12 +266,12 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
 ))
 # A clock time, not any number: "can't make 3pm" turns down a time, "can't make 2 deliveries" does not.
 _A_TIME = r"\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d\d|\d{1,2}\s*o'?clock"
-_MEET_CANCEL = _Needled("cancel call make able skip off", _rx(
+_MEET_CANCEL = _Needled("cancel call make able skip off bail", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day|today|"
     r"tomorrow|tonight|" + _A_TIME + r")|"
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
-    r"is\s+off\b)"
+    r"is\s+off\b|bail(?:ing)?\s+on|pull\s+out\s+of)"
 ))
 _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
@@ -279,6 +284,7 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|"
+    r"^(?:(?:just|hi|hello)\s+)?confirming\s+(?:our|the|your|my|that|tomorrow'?s|today'?s|[a-z]+day'?s)\b|"
     r"(?:happy|pleased|glad|delighted|able|can|writing)\s+to\s+confirm\s+(?:[a-z]+\s+){0,2}?(?:\d[\w:.]*|[a-z]+day\b|tomorrow|"
     r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
     r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
@@ -296,9 +302,13 @@ _MEET_PROPOSE = _rx(
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a)\s+(?:[\w-]+\s+){0,2}(?:time|meeting|call|"
-    r"chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session)\b|taking|meeting|lunch|dinner|"
-    r"coffee|speaking|talking|chatting)|"
+    r"\b(?:thanks?\s+(?:you\s+)?(?:so\s+much\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a|an|this|that)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:time|meeting|call|chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session|workshop|"
+    r"shoot|demo|presentation|interview|catch[\s-]?up|walkthrough|tour|kick[\s-]?off|review|breakfast|drinks)\b|"
+    r"taking|meeting|lunch|dinner|coffee|speaking|talking|chatting|coming|hosting|having\s+(?:me|us))|"
+    r"(?<!be\s)(?<!been\s)(?:great|nice|good|lovely|a\s+pleasure)\s+(?:to\s+)?(?:catch(?:ing)?[\s-]up|chat(?:ting)?|"
+    r"talk(?:ing)?|speak(?:ing)?)\b(?!\s+(?:soon|again|next|tomorrow|later|then|on\s+[a-z]+day|in\s+the\s+new))|"
+    r"^how\s+(?:was|were|did)\b|"
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of\s+(?:our|the|your|my)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:really\s+|very\s+|so\s+|such\s+)?(?:great|nice|good|lovely|brilliant|fantastic|excellent|"
@@ -317,7 +327,9 @@ _MEET_PAST = _rx(
 # --- requests -------------------------------------------------------------------
 
 _RHETORICAL = _rx(
-    r"^(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|can\s+you\s+believe|what'?s\s+not\s+to\s+like|"
+    r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so),?\s+)?(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|"
+    r"can\s+you\s+believe|what'?s\s+not\s+to\s+like|(?:how|what|why|where|who)\s+on\s+earth|"
+    r"what(?:'s|\s+is)\s+the\s+point|"
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
     r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
@@ -329,7 +341,8 @@ _W = frozenset  # shape triggers below: the words that must be present for a sha
 # written to start with a literal so `re` can skip ahead to candidate letters.
 _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
-    (_W({"you"}), _rx(r"(?:could|can|would|will|do)\s+you\b(?!\s+(?:know|think|believe|see|recall)\b)")),
+    (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
+                          r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
          "nice", "best", "welcome", "needed"}), _rx(
         r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
@@ -337,21 +350,30 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+)?(?:helpful|appreciated|useful)|hope\s+you\s+(?:can|could|will)\b|"
-        r"it\s+would\s+be\s+(?:great|good|helpful|nice|best)\s+if\s+you|(?:if\s+)?you\s+(?:would|"
-        r"could)\s+be\s+so\s+kind")),
+        r"would\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
+        r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
+        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
     (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
-        r"(?:i|we)\s+(?:still\s+|may\s+|really\s+)?(?:need|want|require)\s+(?:you(?:r)?|the|a|an|this|that|these|"
+        r"(?:i|we)(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
+        r"(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
         r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|"
         r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
-        r"tomorrow|by)\b")),
+        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
+    (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
-        r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b|any\s+(?:update|news)\s+on\b")),
+        r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b"
+        r"(?!\s+(?:our|the|my|your|this\s+morning'?s|today'?s|yesterday'?s|last\s+week'?s|[a-z]+day'?s)\s+"
+        r"(?:[\w-]+\s+)?(?:meeting|call|conversation|chat|discussion|talk|session|workshop|visit|catch[\s-]?up)\b)|"
+        r"any\s+(?:update|news)\s+on\b")),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
         r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
+    # asking in the first person: "could I have the files", "if I could have them by Wednesday"
+    (_W({"could"}), _rx(r"could(?:\s+(?:i|we)|(?<=i\scould)|(?<=we\scould))\s+(?:get|have)\s+(?:it|them|the|your|a|an|this|"
+                        r"these|those)\b")),
 )
 
 
@@ -413,22 +435,38 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"^ill\s+(?:send|get|call|do|have|look|check|email|ring|forward|share|finish|update|try|make|put|sort|fix|"
         r"follow|review|drop|pop|be\s+in\s+touch)\b")),
     (frozenset({"let"}), _rx(
-        r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|look|see|get|find|ask|confirm|review|think|dig|follow|"
+        r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|double[\s-]check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have(?!\s+(?:your|the|it|them|those|these|that|this|any|copies|an?\s+(?:copy|update|answer|reply)))|"
         r"send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
     (frozenset("i'm we're am are count do it".split()), _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])")),
     (frozenset({"you'll", "you"}), _rx(
-        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b")),
+        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
+        r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        r"(?!\s+\w+\s+(?:signed|done|ready|checked|approved|sent))(?=.*\b(?:by|tomorrow|today|tonight|shortly|soon|"
+        r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b)")),
     (frozenset({"expect"}), _rx(
-        r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b")),
+        r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b|"
+        # "Expect the draft Monday": the reader is told what will come
+        r"^(?:so\s+)?expect\s+(?:the|a|an)\b.*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
+        r"(?:mon|tues|wednes|thurs|fri)day)\b")),
     (frozenset({"can"}), _rx(
         r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
         r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
-        _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+(?:sending|preparing|putting\s+together|working\s+on|finishing)\b.*\b(?:by|"
-        r"tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next)\b")),
+        r"(?:" + _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+|^)(?:sending|preparing|putting\s+together|working\s+on|finishing)\b"
+        r".*\b(?:by|tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next|shortly|soon)\b")),
+    # "should have two options for you by Monday", said of one's own work
+    (frozenset({"should"}), _rx(
+        r"should(?<!you\sshould)(?<!they\sshould)(?<!he\sshould)(?<!she\sshould)(?<!it\sshould)"
+        r"\s+(?:have|get)\s+(?:[\w-]+\s+){1,4}?(?:for|to|with|over\s+to)\s+(?:you|u)\b.*\b(?:by|tomorrow|today|tonight|"
+        r"on|next|this|end|eod|(?:mon|tues|wednes|thurs|fri)day)\b")),
+    # what follows from the sender: "My invoice will follow at the end of the month", "the rest will follow"
+    (frozenset({"follow", "arrive"}), _rx(
+        r"(?:(?:^|\b(?:my|our)\s+(?:[\w-]+\s+){0,2})(?:invoice|quote|estimate|proposal|draft|report|notes|summary|"
+        r"feedback|comments|files|designs|update|recap|details)|\bthe\s+(?:rest|remaining\s+\w+|remainder))"
+        r"\s+will\s+(?:follow|arrive)\b")),
 )
 
 
@@ -497,12 +535,14 @@ def detect(
             items.append(invite)
     seen: set[tuple[str, str]] = set()
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
+    lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
     for sentence in sentences(text if isinstance(text, str) else ""):
         classified = _classify(sentence, has_attachments)
         if "?" in sentence and len(sentence) <= _FOLLOW_UP_MAX and previous[0]:
             sentence, classified = _follow_up(sentence, classified, *previous)
         previous = (sentence, classified)
+        mine: list[Item] = []
         for found in classified:
             if isinstance(found, Completion):
                 completions.append(found)
@@ -510,10 +550,61 @@ def detect(
             kind, owner, status, segment = found
             if (kind, sentence) not in seen:
                 seen.add((kind, sentence))
-                items.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
+                mine.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
                 if cfg.use_dateparser and dates.dateparser_calls - dateparser_before >= DATEPARSER_BUDGET:
                     cfg = replace(cfg, use_dateparser=False)
+        if lone is not None:
+            items[lone], mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
+        lone = len(items) if len(mine) == 1 else None
+        items.extend(mine)
     return Detection(tuple(items), tuple(completions))
+
+
+_LEAN_MAX = 90
+_FIRST_PERSON = _rx(r"\b(?:i|i'm|i'll|i've|we|we're|we'll|we've|my|our)\b")
+_OWN_MEETING = _rx(r"\b(?:let'?s|cancel\w*|can'?t|cannot|move|reschedul\w*|postpon\w*)\b")
+
+
+def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: datetime,
+                      cfg: DateConfig) -> tuple[Item, list[Item]]:
+    """A short sentence that only adds a time to the item before it.
+
+    "Can we squeeze in a call before you go? Thursday or Friday morning would suit me
+    best." is one meeting, due Thursday morning; "Would you have 20 minutes for a call
+    on Friday? Any time after 2pm works for us." one meeting at 14:00 on Friday; "Could
+    you swap the number when you get a minute? No rush, Monday is fine." one request
+    due Monday.
+    """
+    if len(sentence) > _LEAN_MAX:
+        return prev, mine
+    low = ascii_lower(sentence)
+    if (prev.kind == "meeting" and prev.status in ("proposed", "moved") and len(mine) == 1
+            and mine[0].kind == "meeting" and mine[0].status in ("proposed", "accepted")
+            and not _MEETING_NOUN.search(low) and not _MEET_WISH.search(low) and not _OWN_MEETING.search(low)):
+        if prev.due is None:
+            return replace(prev, due=mine[0].due, due_text=mine[0].due_text), []
+        if prev.due_text and not _HOUR_NAMED.search(ascii_lower(prev.due_text)) and _CLOCK.search(low) \
+                and not _NAMES_DAY.search(low):
+            found = _resolution(f"{prev.due_text} {sentence}", "meeting", sent_at, cfg)
+            if found:
+                return replace(prev, due=found.due, due_text=f"{prev.due_text} … {found.text}"), []
+        return prev, []
+    if not mine and prev.due is None and "?" not in sentence and (_CLOCK.search(low) or not _DAY_WORDS.isdisjoint(
+            _WORD.findall(low))) and not _FIRST_PERSON.search(low):
+        found = _resolution(sentence, prev.kind, sent_at, cfg)
+        if found:
+            return replace(prev, due=found.due, due_text=found.text), []
+    return prev, mine
+
+
+def _resolution(text: str, kind: str, sent_at: datetime, cfg: DateConfig) -> dates.Resolution | None:
+    try:
+        found = resolve(text, sent_at, kind=kind, config=cfg)
+    except Exception as exc:  # a due is a bonus; a bug in the date layer must not lose the item
+        log.warning("date resolution failed for %r: %s: %s", text[:80], type(exc).__name__, exc)
+        log.debug("date resolution failed", exc_info=True)
+        return None
+    return found if found is not None and found.due >= sent_at - _PAST_GRACE else None
 
 
 _FOLLOW_UP_MAX = 60
@@ -616,6 +707,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
                                                        or _AT_HOUR.search(low)))
     meeting = _meeting(body, low, words) if maybe_meeting else None
+    if meeting and _NO_RUSH.search(low_sentence) and not _MEETING_NOUN.search(low) and not _CALL_ME.search(low):
+        meeting = None  # "No rush, Monday is fine" gives a day for work, not for a meeting
     # "I'll send the deck before our call Tuesday" is a promise that mentions a meeting;
     # "I'll be there" and "I plan to attend" accept one.
     # An invitation outweighs the promise beside it: "you are invited to the party we will host on Friday".
@@ -632,6 +725,11 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         if head:
             return [*found, (*head[:3], body[:promise[3]]), (*promise[:3], body[promise[3]:])]
     if completion:
+        # "I've pushed the fixes to staging — have a look when you can": a deed, then an ask.
+        brk = _CLAUSE_BREAK.search(low)
+        ask = _request(body[brk.end():], low[brk.end():], words) if brk else None
+        if ask:
+            found.append((*ask[:3], body[brk.end():]))
         return found
     hits = sorted((hit for hit in (_request(body, low, words), promise) if hit), key=lambda hit: hit[3])
     for k, (kind, owner, status, pos) in enumerate(hits):
@@ -670,12 +768,12 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
-    if not noun and not call_me and not invite and not _CANT_MAKE_TIME.search(low) and not (
-            (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)) and dayish):
+    if not noun and not call_me and not invite and not _CANT_MAKE_TIME.search(low) and not (dayish and (
+            _MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low) or _DAY_IS_GOOD.search(low))):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
-    if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or (
+    if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or _MEETING_AS_REASON.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
         return None
     cancel = _MEET_CANCEL.search(low)
@@ -687,15 +785,19 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
         return "meeting", "both", "moved", 0  # "can't make 2pm, can we do tomorrow?"
     if _MEET_MOVE.search(low):
         return "meeting", "both", "moved", 0
-    if _MEET_PAST.search(low) or _HEDGE_MEETING.search(low) or _PAST_PLAN.search(low):
+    if (_MEET_PAST.search(low) and not _FORWARD_TO_MEET.search(low)) or _HEDGE_MEETING.search(low) \
+            or _PAST_PLAN.search(low):
         return None
-    if _MEET_ACCEPT.search(low) or (dayish and _DAY_IS_GOOD.search(low)):
+    if _MEET_ACCEPT.search(low) or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)):
         return "meeting", "both", "accepted", 0
     if wish or call_me or invite or dayish or _MEET_PROPOSE.search(low):
         return "meeting", "both", "proposed", 0
     return None
 
 
+# "Nice to talk to you, and I look forward to meeting you in town": a past meeting, then a next one.
+_FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speaking\s+(?:to|with)|catching\s+up)\s+"
+                       r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -719,8 +821,10 @@ _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mob
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
+_MEETING_AS_REASON = _rx(r"\b(?:as|since|because)\s+(?:the|our|their|my|your)\s+(?:[\w-]+\s+){0,2}"
+                        r"(?:meeting|call|session|review)\s+(?:is|will\s+be)\b")
 _MEETING_AS_CONTEXT = _rx(
-    r"^(?:please|pls|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
+    r"^(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
     r"\b(?:for|to|at|before|prior\s+to|in\s+advance\s+of|from|after|during|by|in)\s+(?:the|our|your|this|that|"
     r"tomorrow'?s|today'?s|"
     r"\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:meeting|call|session|interview|conference)\b"
@@ -760,10 +864,16 @@ _DAY_MEETING = _rx(
     r"\d)|\b(?:can|could|shall|should)\s+we\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
-    r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for))\b"
+    r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
+    r"a\s+|the\s+(?:call|meeting|chat))))\b"
 )
-_DAY_IS_GOOD = _rx(r"\b(?:today|tomorrow|tonight|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+(?:is|works|would\s+be)\s+"
-                   r"(?:good|fine|great|perfect|better|ok|okay|for\s+(?:me|us))\b")
+_GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
+              r"(?:\s+(?:morning|afternoon|evening))?\s+")
+_DAY_IS_GOOD = _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
+                   r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
+                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk))")
+# A day that will do for a deadline is no meeting: "No rush, Monday is fine."
+_NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
     r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
@@ -786,7 +896,8 @@ _BARE_QUESTION = _rx(
 _INVERTED_IF = _rx(r"^(?:should|had|were)\s+you\s+(?:need|have|require|want|wish|like|prefer|be)\b")
 # Small talk asks after the reader, not for anything to be done.
 _SMALL_TALK = _rx(
-    r"^(?:(?:and|so|anyway|also|btw|oh),?\s+)?(?:how(?:'s|\s+(?:are|is|was|were|have))\s+(?:you|u|things|everything|"
+    r"^(?:(?:and|so|anyway|also|btw|oh),?\s+)?(?:how\s+(?:was|were)\s|how\s+did\s+(?:[\w'-]+\s+){1,4}go\b|"
+    r"how(?:'s|\s+(?:are|is|have))\s+(?:you|u|things|everything|"
     r"life|it\s+going|(?:you|things)\s+been|the\s+family|the\s+kids|(?:your|the)\s+(?:\w+\s+)?(?:trip|weekend|"
     r"holidays?|vacation|flight|break|summer|christmas|evening|birthday|family|kids|honeymoon|move)|"
     r"(?:the|your)\s+new\s+\w+\s+settling)\b|"
@@ -806,7 +917,9 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
     if "?" in low:
         cut = low.rindex("?")
         question = low[:cut]
-        if not (_RHETORICAL.search(question + "?") or not _QUESTION_TO_READER.search(question)):
+        lead = low.find(": ", 0, 30)  # "One question: is the claim backed by a certificate?"
+        if not (_RHETORICAL.search(question + "?") or not (_QUESTION_TO_READER.search(question) or (
+                lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])))):
             if not (_REPORTED.search(body[:cut].split(",")[0]) and not _earliest(_REQUEST_SHAPES, question, words)):
                 return "request", "recipient", None, low.rfind(", ", 0, cut) + 1
     embed = _earliest(_REQUEST_SHAPES, low, words)
@@ -814,6 +927,11 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         return "request", "recipient", None, embed.start()
     if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
         return "request", "recipient", None, 0
+    breaks = "-" in low or ";" in low or "\u2014" in low or "\u2013" in low
+    for brk in _CLAUSE_BREAK.finditer(low) if breaks else ():  # "Great work on it — send me the final"
+        clause = low[brk.end():]
+        if _IMPERATIVE.match(clause) and not _NOT_IMPERATIVE.match(clause) and not _CONDITIONAL_SUPPORT.search(clause):
+            return "request", "recipient", None, brk.end()
     joint = _JOINT.search(low) if not words.isdisjoint(_JOINT_WORDS) else None
     if joint and not _HEDGE.search(low):
         return "request", "both", None, joint.start()
@@ -822,6 +940,9 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
 _CONDITIONAL_SUPPORT = _rx(
+    r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\b[^.?]{0,40}?\bif\s+"
+    r"(?:anything|something|you\s+(?:need|have|want|get\s+stuck|run\s+into)|there(?:'s|\s+is|\s+are)|it'?s\s+urgent|"
+    r"any)\b|"
     r"^(?:(?:however|but|and|also|so),?\s+)?if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|"
     r"want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
@@ -840,7 +961,7 @@ _CONDITIONAL_SUPPORT = _rx(
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
              r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|"
-             r"have\s+been\b)\w+|"
+             r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b)\w+|"
              r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?(?:you|we)\b|"
              r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
 
@@ -851,6 +972,7 @@ def _hedged_offer(low: str, words: set[str]) -> bool:
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
+_CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+")
 
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
@@ -898,7 +1020,10 @@ _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 _HOUR_NAMED = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)|\bat\s+\d")
 _NAMES_DAY = _rx(r"\b(today|tonight|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\d(?:st|nd|rd|th)\b|"
                  r"\d[./]\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\bnext\s+week\b")
-_MOVE_TO = _rx(r"\b(?:to|until|till|for|instead)\b(?!.*\b(?:to|until|till|instead)\b)")
+_MOVE_TO = _rx(r"\b(?:to|until|till|for|instead)\b")
+_WHEN_WORDS = _rx(r"\s*(?:(?:the|this|next|that|same)\s+)?(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|"
+                  r"tomorrow|morning|afternoon|evening|noon|lunch|week|month|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+                  r"nov|dec|after|later|earlier)")
 _COUNTER_CLAUSE = _rx(r".*(?:[,;]|\s[-–—]\s)")
 # A cancellation that offers another time is a move: "can't make 2pm - how about tomorrow?"
 _MEET_COUNTER = _rx(r"\b(?:can|could)\s+we\s+(?:do|make\s+it|try|go\s+for)|\b(?:how|what)\s+about\b|\binstead\b|"
@@ -910,7 +1035,15 @@ def _move_target(sentence: str) -> str:
     "can't make 2pm today, can we do tomorrow?" -> the last clause; "push tomorrow's
     call to 4pm" -> "tomorrow 4pm", the day it keeps with the hour it moves to."""
     low = ascii_lower(sentence)
-    m = _MOVE_TO.search(low)
+    # The last "to" that a time follows: in "push our call to Friday so you have time to
+    # watch it", Friday.
+    tos = list(_MOVE_TO.finditer(low))
+    m = next((t for t in reversed(tos) if _WHEN_WORDS.match(low, t.end())), tos[-1] if tos else None)
+    if m and low.startswith(" of", m.end()):
+        # "do tomorrow's call at 10am instead of 9": the new time comes before "instead of".
+        return sentence[:m.start()]
+    if m and low.startswith("instead", m.start()):
+        m = None  # "can we do Thursday instead?": the new time is in the clause that ends with it
     if m:
         cut = m.end()
     else:

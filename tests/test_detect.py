@@ -446,7 +446,7 @@ def test_attendance_counter_times_and_calls_are_meetings(text: str, status: str,
         ("The printer has not returned my call, he is away until Monday.", []),
         ("Who do I need to talk to about the contract?", ["request"]),
         ("Did you have a chance to talk to the printer?", ["request"]),
-        ("Call me at 555-0100 if you have questions.", ["request"]),
+        ("Call me at 555-0100 if you have questions.", []),  # support, like "let me know if you have questions"
         ("Do you have time to review the draft?", ["request"]),
         ("The transaction is confirmed below.", []),
         ("I have confirmed that the amount is correct.", []),
@@ -699,3 +699,107 @@ def test_a_move_whose_new_time_cannot_be_read_has_no_due_not_the_old_one() -> No
 
 def test_a_number_is_not_a_time_turned_down() -> None:
     assert detect("We can't make 2 deliveries this week.", SENT_AT).items == ()
+
+
+def _found(text: str) -> list[tuple[str, str | None, datetime | None]]:
+    return [(i.kind, i.status, i.due) for i in detect(text, SENT_AT).items]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a time that suits accepts a meeting
+    ("Yes, Monday at 2 is perfect. See you then.", [("meeting", "accepted", at(11, 23, 14))]),
+    ("Friday at 9:30 works.", [("meeting", "accepted", at(11, 20, 9, 30))]),
+    ("Confirming our site visit on 9 December at 10:00.", [("meeting", "accepted", at(12, 9, 10))]),
+    # a day's meeting moved or called off, named by its day or its hour
+    ("Let's push tomorrow's review to next Monday, same time.", [("meeting", "moved", at(11, 23, 9))]),
+    ("I'm going to have to cancel tomorrow's 11:00.", [("meeting", "cancelled", at(11, 19, 11))]),
+    ("Sorry, I have to bail on our 1:1 today — can we do Thursday instead?", [("meeting", "moved", at(11, 19, 9))]),
+    ("Could we do tomorrow's call at 10am instead of 9?", [("meeting", "moved", at(11, 19, 10))]),
+    ("Can we push our review call to Friday afternoon so you have time to watch it?",
+     [("meeting", "moved", at(11, 20, 14))]),
+    ("Let's move the weekly check-in from Tuesday to Thursday.", [("meeting", "moved", at(11, 19, 9))]),
+])
+def test_meetings_accepted_moved_and_called_off_by_their_day_or_hour(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("I'd need the copy by Friday to keep to the schedule.", [("request", None, at(11, 20, 17, 30))]),
+    ("It would be great to get your sign-off this week.", [("request", None, at(11, 20, 17, 30))]),
+    ("Would be good if you could check the captions before Tuesday.", [("request", None, at(11, 24, 17, 30))]),
+    ("Need the final guest list from you by Wed 25th latest.", [("request", None, at(11, 25, 17, 30))]),
+    ("A couple of things I need from you:", [("request", None, None)]),
+    ("If you could get these to me by the end of the month that would be brilliant.",
+     [("request", None, at(11, 30, 17, 30))]),
+    # the deadline is the day after "by", not the day before it
+    ("I'm off from the 21st, so if I could have them by Wednesday I can finish before the holidays.",
+     [("request", None, at(11, 25, 17, 30))]),
+    ("Can u resend the link, it expired", [("request", None, None)]),
+    ("One question: is the claim on page 2 backed up by a certificate?", [("request", None, None)]),
+    # a deed, then an ask after the dash
+    ("I've pushed the fixes to staging — have a look when you can.", [("request", None, None)]),
+])
+def test_asks_by_need_wish_and_after_a_dash(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Let me double-check with the printer and get back to you.", [("promise", None, None)]),
+    ("Expect the draft Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("Sending the contract over shortly.", [("promise", None, None)]),
+    ("I'm on the sketches now and should have two options for you by Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("My invoice will follow separately at the end of the month.", [("promise", None, at(11, 30, 17, 30))]),
+    ("The remaining 30 will follow by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("You should have it by Monday.", [("promise", None, at(11, 23, 17, 30))]),
+])
+def test_more_shapes_of_promise(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Following up on our meeting last Thursday, I've attached the revised moodboard.",
+    "Thanks for a productive workshop on Friday.",
+    "Good to catch up at the networking breakfast this morning.",
+    "How was Lisbon?",
+    "How was the conference?",
+    "How did the launch go?",
+    "How on earth did you get the bank to respond so fast?",
+    "Honestly, what's the point of a 40-page brand book nobody reads?",
+    "Call me on 07700 900123 if anything's urgent.",
+    "No rush, Monday is fine.",
+    "I'll draft the interview questions today.",  # a promise, with no interview in it
+])
+def test_past_meetings_small_talk_and_support_offers_ask_nothing(text: str) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] in ([], ["promise"])
+    assert "meeting" not in [i.kind for i in detect(text, SENT_AT).items]
+    assert "request" not in [i.kind for i in detect(text, SENT_AT).items]
+
+
+def test_following_up_on_an_email_still_chases() -> None:
+    assert _found("Just following up on my email from last week about the invoice.") == [("request", None, None)]
+
+
+def test_a_meeting_still_to_come_after_a_past_one() -> None:
+    assert _found("Nice to talk to you, and I look forward to meeting you when you are in town.") == [
+        ("meeting", "proposed", None)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the next sentence only says when: one meeting, at that time
+    ("Can we squeeze in a quick call before you go on leave? Thursday or Friday morning would suit me best.",
+     [("meeting", "proposed", at(11, 19, 9))]),
+    ("Would you have 20 minutes for a phone call on Friday? Any time after 2pm works for us.",
+     [("meeting", "proposed", at(11, 20, 14))]),
+    ("Would it help to have a quick chat first? I'm free Monday or Tuesday morning.",
+     [("meeting", "proposed", at(11, 23, 9))]),
+    ("Could you swap the phone number when you get a minute? No rush, Monday is fine.",
+     [("request", None, at(11, 23, 17, 30))]),
+    ("Please send the deck. Ideally by Thursday.", [("request", None, at(11, 19, 17, 30))]),
+    # a sentence about the sender's own week lends nothing
+    ("Could you send me the files? I'm away on Friday.", [("request", None, None)]),
+    # a meeting of its own stays its own
+    ("Shall we meet on Monday? Let's also book lunch on Friday.",
+     [("meeting", "proposed", at(11, 23, 9)), ("meeting", "proposed", at(11, 20, 12))]),
+])
+def test_a_short_sentence_that_only_says_when_dates_the_item_before_it(text: str, expected: list) -> None:
+    assert _found(text) == expected
