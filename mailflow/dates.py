@@ -144,6 +144,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     r"percent|edition|round|version|draft|year|grade|row))")),
     ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|"
                         rf"h\b|[-–]\s*\d|to\s+\d))")),
+    ("month_week", _rx(rf"\b(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last|final)\s+week\s+(?:of|in)\s+"
+                       rf"(?:(?P<mon>{_MONTH_RE})(?:\s+(?P<y>(?:19|20)\d{{2}}))?|(?P<rel>this|next|the)\s+month)\b")),
     ("month_year", _rx(rf"\b(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")),
     ("month_only", _rx(r"\b(?P<pre>in|by|until|till|before|during|for|end of|the end of|early|mid|mid-|late)\s*"
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -183,6 +185,7 @@ _WEEKDAY_WORDS = frozenset(_WEEKDAYS)
 _TRIGGERS: dict[str, frozenset[str]] = {
     "nth_weekday": frozenset(k for k in _WEEKDAYS if len(k) > 3),
     "month_only": frozenset(k for k in _MONTHS if len(k) > 3),
+    "month_week": frozenset({"week"}),
     "day_after_tomorrow": frozenset({"tomorrow"}),
     "tomorrow": frozenset({"tomorrow", "tmrw", "tmr"}),
     "today": frozenset({"today", "tonight", "morning", "afternoon", "evening"}),
@@ -454,6 +457,9 @@ def _working_week(monday: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=4)
 
 
+_NTH_WEEK = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3}
+
+
 def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConfig, order: str) -> _Anchor | None:
     today = ref.date()
     g = m.groupdict()
@@ -490,6 +496,20 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "month_year":
         mon, year = _MONTHS[g["mon"]], int(g["y"])
         return _Anchor(start, end, 1, ((date(year, mon, 1), _month_end(year, mon)),))
+    if name == "month_week":
+        if g["mon"]:
+            mon = _MONTHS[g["mon"].lower()]
+            year = _year_from(g["y"]) or (today.year if mon >= today.month else today.year + 1)
+        else:
+            ahead = g["rel"].lower() == "next"
+            year, mon = (today.year + (today.month == 12), today.month % 12 + 1) if ahead else (today.year, today.month)
+        month_end = _month_end(year, mon)
+        nth = g["nth"].lower()
+        if nth in ("last", "final"):
+            first = month_end - timedelta(days=6)
+        else:
+            first = date(year, mon, 1 + 7 * _NTH_WEEK[nth])
+        return _Anchor(start, end, 1, (_period_part(first, first + timedelta(days=6), None),))
     if name == "month_only":
         mon = _MONTHS[g["mon"].lower()]
         year = _year_from(g["y"]) or (today.year if mon >= today.month else today.year + 1)

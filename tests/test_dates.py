@@ -282,3 +282,14 @@ def test_the_weekend_said_on_a_monday_is_the_one_just_gone() -> None:
     assert found is not None and found.due.date() == datetime(2026, 11, 14).date()
     found = resolve("this weekend", monday, kind="meeting")
     assert found is not None and found.due.date() == datetime(2026, 11, 21).date()
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    ("Let's catch up in the first week of January.", "meeting", datetime(2027, 1, 1, 9, 0)),
+    ("I'll send it by the third week of January.", "promise", datetime(2027, 1, 21, 17, 30)),
+    ("the last week of next month", "promise", datetime(2026, 12, 31, 17, 30)),
+    ("the second week of December 2026", "meeting", datetime(2026, 12, 8, 9, 0)),
+])
+def test_the_nth_week_of_a_month(text: str, kind: str, expected: datetime) -> None:
+    found = resolve(text, datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), kind=kind)
+    assert found is not None and found.due.replace(tzinfo=None) == expected
