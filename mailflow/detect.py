@@ -822,7 +822,13 @@ _CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mob
                     r"\bmay\s+also\b|\bx\d{3,}")
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
 _MEETING_AS_REASON = _rx(r"\b(?:as|since|because)\s+(?:the|our|their|my|your)\s+(?:[\w-]+\s+){0,2}"
-                        r"(?:meeting|call|session|review)\s+(?:is|will\s+be)\b")
+                        r"(?:meeting|call|session|review)\s+(?:is|will\s+be)\b|"
+                        # "I'll raise it at the board meeting on Thursday": a meeting of others, the occasion of a promise
+                        r"\b(?:i|we)(?:'ll|\s+will|\s+can)\s+(?:raise|mention|bring\s+(?:it|this|that)\s+up|flag|present|"
+                        r"table|put)\b[^.?!]{0,40}?\b(?:at|in|during)\s+(?:the|their|tomorrow'?s|today'?s|\w+day'?s|"
+                        r"next\s+week'?s)\s+(?:[\w-]+\s+){0,2}(?:meeting|call|session)\b|"
+                        # "the invoice was paid at the meeting": said of a past one
+                        r"\b(?:was|were)\s+(?:all\s+|also\s+)?\w+\s+(?:at|during|in)\s+(?:the|our|that)\s+(?:[\w-]+\s+)?(?:meeting|call)\b")
 _MEETING_AS_CONTEXT = _rx(
     r"^(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|i\s+(?:have|will|'ll|hope|would)|we\s+(?:can|will|'ll))\b.*"
     r"\b(?:for|to|at|before|prior\s+to|in\s+advance\s+of|from|after|during|by|in)\s+(?:the|our|your|this|that|"

@@ -803,3 +803,9 @@ def test_a_meeting_still_to_come_after_a_past_one() -> None:
 ])
 def test_a_short_sentence_that_only_says_when_dates_the_item_before_it(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+def test_a_meeting_that_is_only_the_occasion_or_the_past_is_no_meeting() -> None:
+    assert _found("I'll raise it at the board meeting on Thursday.") == [("promise", None, at(11, 19, 17, 30))]
+    assert _found("I can confirm the invoice was paid at the meeting.") == []
+    assert _found("Can we raise it at our call on Thursday?")[0][:2] == ("meeting", "proposed")
