@@ -114,8 +114,8 @@ _CUT = re.compile(r"([.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=
 _BLOCKS = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*(?:[-*•>]|\d+[.)])\s")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
-_GREETING = _rxi(r"^(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
-                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b[^,.!:]{0,25}[,!:-]\s*|[A-Z][a-z]+,\s+)")
+_GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
+                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?P<tail>[^,.!:]{0,25})[,!:-]\s*|[A-Z][a-z]+,\s+)")
 
 # --- cues ---------------------------------------------------------------------
 
@@ -696,10 +696,13 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
             return []
         return _classify(head, has_attachments)
     greeting = _GREETING.match(sentence)
-    body = sentence[greeting.end():].strip() if greeting else sentence
+    cut = greeting.end() if greeting else 0
+    if greeting and greeting["tail"] and _IMPERATIVE.match(ascii_lower(greeting["tail"].strip())):
+        cut = greeting.end("word")  # "great, send it tomorrow" and "ok send it tomorrow," keep their ask
+    body = sentence[cut:].strip()
     if not body:
         return []
-    low = low_sentence[greeting.end():].strip() if greeting else low_sentence
+    low = low_sentence[cut:].strip()
     completion = _completion(sentence, body, has_attachments)
     found: list[_Classified | Completion] = [completion] if completion else []
     promise = _promise(body, low, words)
