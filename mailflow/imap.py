@@ -11,13 +11,14 @@ from __future__ import annotations
 import email.errors
 import email.header
 import imaplib
+import itertools
 import logging
 import re
 import socket
 import ssl
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,9 @@ class ImapSession:
     def __init__(self, account: Account):
         self.account = account
         self.client: IMAPClient | None = None
+        # Tags for the FETCHes this class sends itself; imaplib's own tags are
+        # upper-case letters and digits, so these never meet one of them.
+        self._tags = itertools.count(1)
 
     def __enter__(self) -> ImapSession:
         self.connect()
@@ -230,12 +234,13 @@ class ImapSession:
 
         imapclient's own parser tokenizes byte by byte in Python, which costs
         more than the whole rest of a sync for BODYSTRUCTURE-heavy batches, so
-        this goes through imapclient's imaplib connection and parses here.
+        this sends the command on imapclient's imaplib connection, reads the
+        response with `_uid_fetch` and parses it here.
         """
         assert self.client is not None, "not connected"
         uid_set = uid_ranges(uids)
         try:
-            status, data = self.client._imap.uid("FETCH", uid_set, f"(UID {items})")
+            status, data = _uid_fetch(self.client._imap, b"mf%d" % next(self._tags), uid_set, f"(UID {items})")
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
@@ -282,12 +287,149 @@ def _quiet_shutdown(client: IMAPClient) -> None:
         pass
 
 
+# --- reading a FETCH response -------------------------------------------------
+
+# The shapes imaplib gives the lines of a response, written out here so that
+# every line is taken, refused or filed as imaplib.IMAP4.uid() would.
+_UNTAGGED = re.compile(rb"\* (?:(\d+) )?([A-Z-]+)(?: (.*))?")
+_TAGGED = re.compile(rb"([A-Z]+) (.*)")
+_RESPONSE_CODE = re.compile(rb"\[([A-Z-]+)(?: (.*))?\]")
+_LITERAL_SIZE = re.compile(rb"\{(\d+)\}\Z")
+
+
+def _uid_fetch(imap: imaplib.IMAP4, tag: bytes, uid_set: str, items: str) -> tuple[str, list[Any]]:
+    """What `imap.uid("FETCH", uid_set, items)` returns or raises, read through imaplib's public
+    send(), readline() and read() under a tag of our own.
+
+    imaplib runs a handful of regexes over every line of a response and, with
+    the debug level imapclient sets, formats a log record for each; for a batch
+    of BODYSTRUCTUREs that costs about as much as parsing them. The untagged
+    responses that are not this FETCH's (EXISTS, EXPUNGE, FLAGS, response
+    codes) are filed in `imap.untagged_responses` as imaplib files them, and
+    FETCH responses left there by an earlier command come first in the data,
+    so imapclient and imaplib find their state as they would have left it.
+    """
+    if imap.state != "SELECTED":
+        raise imaplib.IMAP4.error(f"command FETCH illegal in state {imap.state}, only allowed in states SELECTED")
+    untagged = imap.untagged_responses
+    for status in ("OK", "NO", "BAD"):
+        untagged.pop(status, None)
+    if "READ-ONLY" in untagged and not imap.is_readonly:
+        raise imaplib.IMAP4.readonly("mailbox status changed to READ-ONLY")
+    # The exceptions below are chained implicitly, not with "from", as imaplib's are.
+    try:
+        imap.send(b"%s UID FETCH %s %s\r\n" % (tag, uid_set.encode("ascii"), items.encode("ascii")))
+    except OSError as exc:
+        raise imaplib.IMAP4.abort(f"socket error: {exc}")
+    _check_bye(untagged)
+    fetched: list[Any] = untagged.pop("FETCH", [])
+    try:
+        typ, text = _read_until_tagged(imap, tag, fetched)
+    except imaplib.IMAP4.abort as exc:
+        _keep_fetched(untagged, fetched)
+        raise imaplib.IMAP4.abort(f"command: UID => {exc}")
+    except imaplib.IMAP4.error as exc:  # a line over imaplib._MAXLINE
+        _keep_fetched(untagged, fetched)
+        raise imaplib.IMAP4.error(f"command: UID => {exc}")
+    except BaseException:
+        _keep_fetched(untagged, fetched)
+        raise
+    if typ == "BAD":
+        _keep_fetched(untagged, fetched)
+        raise imaplib.IMAP4.error(f"UID command error: BAD {[text]}")
+    if typ == "NO":
+        # imaplib leaves the FETCH responses of a refused command for the next one.
+        _keep_fetched(untagged, fetched)
+        return typ, [text]
+    return typ, fetched or [None]
+
+
+def _read_until_tagged(imap: imaplib.IMAP4, tag: bytes, fetched: list[Any]) -> tuple[str, bytes]:
+    """Read up to the completion line for `tag`: its status and text. FETCH
+    responses go to `fetched` as imaplib's pieces, the others to imaplib."""
+    untagged = imap.untagged_responses
+    readline, read = imap.readline, imap.read
+    prefix = tag + b" "
+    while True:
+        line = _line(readline)
+        if line.startswith(prefix):
+            done = _TAGGED.match(line, len(prefix))
+            if done:
+                typ = done[1].decode("ascii")
+                if typ in ("OK", "NO", "BAD"):
+                    _file_response_code(untagged, done[2])
+                return typ, done[2]
+        elif line.startswith(b"* "):
+            response = _UNTAGGED.match(line)
+            if response:
+                number, name, rest = response.groups()
+                typ = name.decode("ascii")
+                if number is not None:
+                    data = number + b" " + rest if rest else number
+                else:
+                    data = rest or b""
+                pieces = fetched if typ == "FETCH" else untagged.setdefault(typ, [])
+                # A line that ends in {N} is followed by N bytes of literal, then the rest of the line.
+                while data.endswith(b"}") and (literal := _LITERAL_SIZE.search(data)):
+                    pieces.append((data, read(int(literal[1]))))
+                    data = _line(readline)
+                pieces.append(data)
+                if typ in ("OK", "NO", "BAD"):
+                    _file_response_code(untagged, data)
+                elif typ == "BYE":
+                    _check_bye(untagged)
+                continue
+        elif line.startswith(b"+"):
+            continue  # a continuation request; imaplib passes over it too
+        raise imaplib.IMAP4.abort(f"unexpected response: {line!r}")
+
+
+def _line(readline: Callable[[], bytes]) -> bytes:
+    line: bytes = readline()
+    if not line.endswith(b"\r\n"):
+        if not line:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        raise imaplib.IMAP4.abort(f"socket error: unterminated line: {line!r}")
+    return line[:-2]
+
+
+def _file_response_code(untagged: dict[str, list[Any]], text: bytes) -> None:
+    code = _RESPONSE_CODE.match(text)
+    if code:
+        untagged.setdefault(code[1].decode("ascii"), []).append(code[2] or b"")
+
+
+def _check_bye(untagged: dict[str, list[Any]]) -> None:
+    bye = untagged.get("BYE")
+    if bye:
+        raise imaplib.IMAP4.abort(bye[-1].decode("ascii", "replace"))
+
+
+def _keep_fetched(untagged: dict[str, list[Any]], fetched: list[Any]) -> None:
+    if fetched:
+        untagged.setdefault("FETCH", []).extend(fetched)
+
+
 # --- FETCH responses ----------------------------------------------------------
 
-# One token of an IMAP response line: a paren, a quoted string, a literal's
-# announcement, or an atom (which may carry a [section] and an <origin>).
-_TOKEN = re.compile(rb'[()]|"(?:[^"\\]|\\.)*"|\{\d+\+?\}$|(?:[^\s()"\[\]{]+|\[[^\]]*\])+(?:<\d+>)?')
+# One token of an IMAP response line: a paren, an atom (which may carry a
+# [section], spaces and all, and an <origin>), a quoted string, or a literal's
+# announcement. Each kind starts with characters no other kind starts with, so
+# a token's first byte tells its kind; and with no capturing group in the
+# pattern, findall hands the tokens back as bytes, without a match object each.
+# The repeats are unrolled (a run, then section and run, ...) because the regex
+# engine steps through those faster than through a repeated alternation.
+_ATOM_CHARS = rb'[^\s()"\[\]{]'
+_SECTION = rb'\[[^\]]*\]'
+_TOKEN = re.compile(rb'[()]'
+                    rb'|' + _ATOM_CHARS + rb'+(?:' + _SECTION + _ATOM_CHARS + rb'*)*'
+                    rb'|"[^"\\]*(?:\\.[^"\\]*)*"'
+                    rb'|' + _SECTION + _ATOM_CHARS + rb'*(?:' + _SECTION + _ATOM_CHARS + rb'*)*'
+                    rb'|\{\d+\+?\}$')
 _QUOTED_ESCAPE = re.compile(rb"\\(.)")
+_QUOTE, _BRACE = ord('"'), ord("{")
+# NIL is an atom in any case; a set lookup is cheaper than upper() per token.
+_NIL = frozenset(bytes(case) for case in itertools.product(b"nN", b"iI", b"lL"))
 
 
 def parse_fetch_response(data: Sequence[Any]) -> dict[int, dict[str, Any]]:
@@ -298,67 +440,71 @@ def parse_fetch_response(data: Sequence[Any]) -> dict[int, dict[str, Any]]:
     lists, NIL None, quoted strings, literals and atoms bytes; item names are
     upper-case str. Unsolicited FETCH responses without a UID are dropped.
     """
-    tokens: list[Any] = []
+    result: dict[int, dict[str, Any]] = {}
+    names: dict[bytes, str] = {}
+    # The pieces are one token stream: a list may run on across pieces (and,
+    # when a server leaves a paren open, into the next response), so the stack
+    # lives across them. `current` is the innermost open list; None outside
+    # any list, where only a "(" matters and the sequence number is skipped.
+    stack: list[list[Any]] = []
+    current: list[Any] | None = None
     for piece in data:
         if isinstance(piece, tuple):
-            tokens.extend(_tokenize(piece[0]))
-            tokens.append(_Literal(piece[1]))
+            line, literal = piece[0], piece[1]
         elif isinstance(piece, bytes):
-            tokens.extend(_tokenize(piece))
-    result: dict[int, dict[str, Any]] = {}
-    index = 0
-    while index < len(tokens):
-        # Each response is "SEQ ( NAME VALUE ... )"; the sequence number is skipped.
-        if tokens[index] is _OPEN:
-            items, index = _nest(tokens, index + 1)
-            fields = {_text(name).upper(): value for name, value in zip(items[::2], items[1::2])}
-            if fields.get("UID") is not None:
-                # A second response for the same message (an unsolicited FLAGS update) adds to it.
-                result.setdefault(int(fields["UID"]), {}).update(fields)
-        index += 1
+            line, literal = piece, None
+        else:
+            continue
+        for token in _TOKEN.findall(line):
+            if token == b"(":
+                if current is not None:
+                    inner: list[Any] = []
+                    current.append(inner)
+                    stack.append(current)
+                    current = inner
+                else:
+                    current = []
+            elif current is None:
+                continue
+            elif token == b")":
+                if stack:
+                    current = stack.pop()
+                else:
+                    _add_response(result, current, names)
+                    current = None
+            else:
+                first = token[0]
+                if first == _QUOTE:
+                    token = token[1:-1]
+                    current.append(_QUOTED_ESCAPE.sub(rb"\1", token) if b"\\" in token else token)
+                elif first == _BRACE:
+                    continue  # a literal's announcement; the literal itself comes with the piece
+                elif token in _NIL:
+                    current.append(None)
+                else:
+                    current.append(token)
+        if literal is not None and current is not None:
+            current.append(bytes(literal))
+    if current is not None:  # the data ended inside a list: what was read still counts
+        _add_response(result, stack[0] if stack else current, names)
     return result
 
 
-class _Literal(bytes):
-    """A literal's or quoted string's bytes: data, never a paren or NIL."""
-
-
-_OPEN, _CLOSE = object(), object()
-
-
-def _tokenize(line: bytes) -> list[Any]:
-    tokens: list[Any] = []
-    for match in _TOKEN.finditer(line):
-        token = match.group()
-        if token == b"(":
-            tokens.append(_OPEN)
-        elif token == b")":
-            tokens.append(_CLOSE)
-        elif token.startswith(b'"'):
-            tokens.append(_Literal(_QUOTED_ESCAPE.sub(rb"\1", token[1:-1])))
-        elif not token.startswith(b"{"):  # a literal's announcement; imaplib brings the literal
-            tokens.append(token)
-    return tokens
-
-
-def _nest(tokens: list[Any], index: int) -> tuple[list[Any], int]:
-    """The list that starts at `index` and the index of its closing paren."""
-    out: list[Any] = []
-    while index < len(tokens):
-        token = tokens[index]
-        if token is _OPEN:
-            inner, index = _nest(tokens, index + 1)
-            out.append(inner)
-        elif token is _CLOSE:
-            return out, index
-        elif isinstance(token, _Literal):
-            out.append(bytes(token))
-        elif token.upper() == b"NIL":
-            out.append(None)
+def _add_response(result: dict[int, dict[str, Any]], items: list[Any], names: dict[bytes, str]) -> None:
+    """Record one response "( NAME VALUE ... )"; the item names of a batch are few, so each is decoded once."""
+    fields: dict[str, Any] = {}
+    for index in range(0, len(items) - 1, 2):
+        name = items[index]
+        if type(name) is bytes:
+            key = names.get(name)
+            if key is None:
+                key = names[name] = _text(name).upper()
         else:
-            out.append(token)
-        index += 1
-    return out, index
+            key = _text(name).upper()
+        fields[key] = items[index + 1]
+    if fields.get("UID") is not None:
+        # A second response for the same message (an unsolicited FLAGS update) adds to it.
+        result.setdefault(int(fields["UID"]), {}).update(fields)
 
 
 # --- BODYSTRUCTURE ------------------------------------------------------------
@@ -380,10 +526,10 @@ class _Plan:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if value is None:
+        return ""
     return str(value)
 
 
@@ -396,6 +542,12 @@ def _params(value: Any) -> dict[str, str]:
 
 def _filename(params: dict[str, str]) -> str | None:
     """The file name from disposition or type parameters, RFC 2231 or 2047 encoded."""
+    # Most parts have only a charset or a boundary, no key that could name a file.
+    for key in params:
+        if key.startswith(("filename", "name")):
+            break
+    else:
+        return None
     for key in ("filename", "name"):
         if key in params:
             return _decode_words(params[key])
