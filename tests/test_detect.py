@@ -809,3 +809,9 @@ def test_a_meeting_that_is_only_the_occasion_or_the_past_is_no_meeting() -> None
     assert _found("I'll raise it at the board meeting on Thursday.") == [("promise", None, at(11, 19, 17, 30))]
     assert _found("I can confirm the invoice was paid at the meeting.") == []
     assert _found("Can we raise it at our call on Thursday?")[0][:2] == ("meeting", "proposed")
+
+
+def test_an_interjection_before_an_imperative_keeps_the_ask() -> None:
+    assert [i.kind for i in detect("great send it tomorrow, and I will pass it on to Maria.", SENT_AT).items] == [
+        "request", "promise"]
+    assert [i.kind for i in detect("Thanks so much, I'll send it Friday.", SENT_AT).items] == ["promise"]
