@@ -301,7 +301,7 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/-]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
-                 r"for|with|if|in|then|so|please|works?|is|sharp|local|your|my|our|instead|mon|tue|wed|thu|fri|sat|"
+                 r"for|with|if|in|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|instead|mon|tue|wed|thu|fri|sat|"
                  r"sun)\b))")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
@@ -916,7 +916,7 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     return _resolve_time_only(text, reference, times[0]) if times else None
 
 
-_BY_BEFORE = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
+_BY_BEFORE = re.compile(r"\b(?:by|before|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
 
 
 def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,

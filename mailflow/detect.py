@@ -113,6 +113,11 @@ _CONTROL_BYTES = bytes.maketrans(_CONTROL_CHARS.encode(), b" " * len(_CONTROL_CH
 _CUT = re.compile(r"([.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=\n)|(?<=;)(?=\s)))")
 _BLOCKS = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*(?:[-*•>]|\d+[.)])\s")
+# An ask right after an interjection: "great send it tomorrow," (not "Great call yesterday,").
+_TAIL_ASK = _rx(r"^(?:send|forward|share|sign|review|check|call|email|ping|book|pay|fix|update|confirm|get|bring|upload|"
+                r"submit|resend)\s+(?:it|them|me|us|the|a|an|this|that|your|those|these|over)\b")
+_BULLET_MARK = re.compile(r"^\s*(?:[-*•◦▪‣☐☑☒✓✔□▢>]|\d{1,2}[.)])\s+")
+_BULLET_STARTS = frozenset("-*•◦▪‣☐☑☒✓✔□▢> 0123456789")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
 _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
                 r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?P<tail>[^,.!:]{0,25})[,!:-]\s*|[A-Z][a-z]+,\s+)")
@@ -130,8 +135,11 @@ _CUE_WORDS = frozenset(
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
-    "see you'll invited invite invitation sit availability good fine can't cannot".split()
+    "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
+    "leave consider".split()
 )
+_LEAD_WORDS = frozenset("before once when after while".split())
+_IT_IS_WORDS = frozenset("it works suits is".split())
 # Imperatives only count as the first word ("Send me the files", "Review the draft").
 _IMPERATIVE_WORDS = frozenset(
     "send call review check sign approve forward provide give make take have look read fill complete update fix "
@@ -143,7 +151,7 @@ _IMPERATIVE_WORDS = frozenset(
 _MEETING_WORDS = frozenset(
     "meeting meetings meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar "
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
-    "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf "
+    "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf invite "
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
     "when teleconference videoconference confer there attending buzz shoot photoshoot consultation visit "
     "review".split()
@@ -158,7 +166,7 @@ _JOINT_WORDS = frozenset("let's lets let need have must should might may urge en
 _BOILERPLATE_WORDS = frozenset(
     "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
     "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
-    "sender disclaimer virus longer anything help yahoo".split()
+    "sender disclaimer virus longer anything help yahoo error".split()
 )
 
 
@@ -179,7 +187,7 @@ _BOILERPLATE = _rx(
     r"view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+reply|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more)|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:anyone|anybody|you)\s+(?:has|have)\s+any\s+(?:other\s+|further\s+)?"
-    r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo)"
+    r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo|received\s+(?:this|it)(?:\s+\w+)?\s+in\s+error)"
 )
 
 # --- completions ----------------------------------------------------------------
@@ -266,10 +274,12 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
 ))
 # A clock time, not any number: "can't make 3pm" turns down a time, "can't make 2 deliveries" does not.
 _A_TIME = r"\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d\d|\d{1,2}\s*o'?clock"
-_MEET_CANCEL = _Needled("cancel call make able skip off bail", _rx(
+_MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _rx(
     r"\b(?:cancel(?:l?ed|l?ing|s)?|call(?:ing)?\s+off|can(?:'?t|not|\s+not)\s+make\s+(?:it|the|our|\w+day|today|"
     r"tomorrow|tonight|" + _A_TIME + r")|"
-    r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join)|unable\s+to\s+(?:make|attend|join)|"
+    r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join|do)|unable\s+to\s+(?:make|attend|join)|"
+    r"(?:won'?t|will\s+not)\s+make\s+(?:it|the|our|\w+day'?s|today'?s|tomorrow'?s)|double[\s-]booked|"
+    r"(?:is|'s|are)\s+(?:no\s+good|out)\s+for\s+(?:me|us)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
     r"is\s+off\b|bail(?:ing)?\s+on|pull\s+out\s+of)"
 ))
@@ -308,7 +318,8 @@ _MEET_PAST = _rx(
     r"taking|meeting|lunch|dinner|coffee|speaking|talking|chatting|coming|hosting|having\s+(?:me|us))|"
     r"(?<!be\s)(?<!been\s)(?:great|nice|good|lovely|a\s+pleasure)\s+(?:to\s+)?(?:catch(?:ing)?[\s-]up|chat(?:ting)?|"
     r"talk(?:ing)?|speak(?:ing)?)\b(?!\s+(?:soon|again|next|tomorrow|later|then|on\s+[a-z]+day|in\s+the\s+new))|"
-    r"^how\s+(?:was|were|did)\b|"
+    r"^how\s+(?:was|were|did)\b|(?:really\s+|so\s+)?enjoyed\s+(?:our|the|your|meeting|seeing|talking|speaking|chatting)|"
+
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of\s+(?:our|the|your|my)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
     r"(?:was|were)\s+(?:really\s+|very\s+|so\s+|such\s+)?(?:great|nice|good|lovely|brilliant|fantastic|excellent|"
@@ -329,13 +340,18 @@ _MEET_PAST = _rx(
 _RHETORICAL = _rx(
     r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so),?\s+)?(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|"
     r"can\s+you\s+believe|what'?s\s+not\s+to\s+like|(?:how|what|why|where|who)\s+on\s+earth|"
-    r"what(?:'s|\s+is)\s+the\s+point|"
+    r"what(?:'s|\s+is)\s+the\s+point|who\s+would'?ve|who'?d\s+have|where\s+(?:does|did)\s+the\s+time\s+go|"
+    r"is\s+it\s+just\s+me|i\s+wonder\s+(?:whether|if|why|how|what)|not\s+sure\s+if\s+you\s+(?:saw|heard|noticed)|"
+    r"why\s+(?:does|do|is|are|must|won'?t|can'?t)\s+[^?]*\bkeep\b|q:\s|"
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
     r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
     r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b)"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
+# A subject "i" or "we" written so the regex starts with a literal: `re` then skips
+# ahead to candidate letters instead of trying every position.
+_SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
 # Ways of asking inside a sentence ("could you", "please", "let me know"), each
 # written to start with a literal so `re` can skip ahead to candidate letters.
@@ -349,15 +365,16 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
-        r"would\s+be\s+(?:very\s+|most\s+|really\s+)?(?:helpful|appreciated|useful)|hope\s+you\s+(?:can|could|will)\b|"
+        r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
+        r"hope\s+you\s+(?:can|could|will)\b|"
         r"would\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
         r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
         r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
     (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
-        r"(?:i|we)(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
+        _SUBJ + r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
         r"(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
-        r"them|some|more)\b|(?:you|u)\s+(?:need|have|must)\s+to\b|"
+        r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
         r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
         r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
@@ -367,6 +384,15 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?!\s+(?:our|the|my|your|this\s+morning'?s|today'?s|yesterday'?s|last\s+week'?s|[a-z]+day'?s)\s+"
         r"(?:[\w-]+\s+)?(?:meeting|call|conversation|chat|discussion|talk|session|workshop|visit|catch[\s-]?up)\b)|"
         r"any\s+(?:update|news)\s+on\b")),
+    # "The contract needs your signature", "Going to need those timesheets by Monday", "Eager to hear your thoughts",
+    # "The balance is due on delivery", "I expect either a fix or a refund by Friday"
+    (_W({"needs", "going", "eager", "keen", "due", "payable", "expect"}), _rx(
+        r"needs\s+your\s+(?:signature|approval|sign-?off|input|feedback|ok|okay|go-ahead|answer|decision|confirmation)\b|"
+        r"going\s+to\s+need\s+(?:the|your|those|these|that|this|it|them|a|an|some)\b|"
+        r"(?:eager|keen)\s+to\s+(?:hear|see|get|receive)\s+(?:your|back|from\s+you)\b|"
+        r"\b(?:balance|invoice|deposit|remainder)\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b|"
+        r"(?:i|we)\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|resolution)|your|"
+        r"to\s+(?:hear|receive|get|see))\b")),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
@@ -400,7 +426,8 @@ _IMPERATIVE = _rx(
     r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
-_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|"
+_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
+                      r"update\s+(?:on|from|re)\b|update:|consider\s+(?:it|this)\s+(?:done|my|our)\b|"
                       r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
                       r"nice))\b")
 _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|"
@@ -408,9 +435,6 @@ _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|
 
 # --- promises -------------------------------------------------------------------
 
-# A subject "i" or "we" written so the regex starts with a literal: `re` then skips
-# ahead to candidate letters instead of trying every position.
-_SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
 # Each promise shape, with the words that must be present for it to be tried.
 _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
@@ -462,6 +486,25 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"should(?<!you\sshould)(?<!they\sshould)(?<!he\sshould)(?<!she\sshould)(?<!it\sshould)"
         r"\s+(?:have|get)\s+(?:[\w-]+\s+){1,4}?(?:for|to|with|over\s+to)\s+(?:you|u)\b.*\b(?:by|tomorrow|today|tonight|"
         r"on|next|this|end|eod|(?:mon|tues|wednes|thurs|fri)day)\b")),
+    # work said to be on its way: "it'll be with you by Monday", "fix will be live within the hour",
+    # "Quote to follow by close of play tomorrow", "you get the cut Monday"
+    (frozenset({"it'll", "ready", "live", "inbox"}), _rx(
+        r"(?:^|\b(?:it|this|that|the\s+(?:fix|update|draft|quote|invoice|site|page|files?|report|deck|"
+        r"design|changes|new\s+version|rest|cut|edit|proofs?|photos|contract|proposal))|^(?:fix|update|draft|quote|invoice|"
+        r"report|deck|cut|proofs?|photos|contract|proposal))"
+        r"(?:'ll|\s+will)\s+be\s+(?:with\s+you|in\s+your\s+inbox|live|up|ready|done|over\s+to\s+you)\b")),
+    (frozenset({"follow", "coming"}), _rx(
+        r"^(?:(?:the|my|a|full|final|revised|updated|new)\s+)?(?:quote|invoice|draft|details|files?|contract|proposal|report|"
+        r"summary|notes|update|photos|link|estimate|breakdown|recap)\s+(?:to\s+follow|coming)\b")),
+    (frozenset({"get"}), _rx(
+        r"you(?<![a-z0-9']you)\s+get\s+(?:the|it|them|my|our|a)\b[^.?]*\b(?:tomorrow|tonight|today|next|this|by|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b(?![^.?]*\?)")),
+    # taking it on: "Leave it with me.", "Consider it done.", "Consider this my confirmation for the 9th"
+    (frozenset({"leave", "consider", "call", "ring"}), _rx(
+        r"^(?:leave\s+it\s+with\s+me|consider\s+it\s+done|consider\s+this\s+(?:my|our)\s+(?:confirmation|acceptance|"
+        r"yes|booking))\b|"
+        r"^(?:will\s+)?(?:call|ring|get\s+back\s+to|email|text|ping)\s+you\s+(?:back\s+)?(?:in|at|later|tomorrow|tonight|"
+        r"shortly|soon|first|after|once|when|this)\b")),
     # what follows from the sender: "My invoice will follow at the end of the month", "the rest will follow"
     (frozenset({"follow", "arrive"}), _rx(
         r"(?:(?:^|\b(?:my|our)\s+(?:[\w-]+\s+){0,2})(?:invoice|quote|estimate|proposal|draft|report|notes|summary|"
@@ -490,14 +533,14 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
                      "confirmed explained suggested asked", re.compile(
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b|Meeting\b|Call\b|Time\b|Date\b|It\b|This\b|That\b|"
     r"Everything\b|All\b|Order\b|Payment\b|Invoice\b|Delivery\b|Booking\b|Appointment\b|"
-    r"Session\b)[A-Z][a-z]+)\s+(?:said|says|mentioned|told|promised|"
+    r"Session\b)[A-Z][a-z]+)\s+(?:(?:also|just|already|then|has|had)\s+)?(?:said|says|mentioned|told|promised|"
     r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
 ))
 # A commitment that hangs on an open event is not one yet: "if I hear more, I'll let you know",
 # "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
 # or on an agreement ("if that works, I'll book it") still leaves a promise.
 _IF_UNSURE = _rx(r"^if\s+(?:not\b|(?:i|we)\b|(?:he|she|they|the|any|anyone|this|it)\b(?!\s+(?:works?|suits?|is\s+ok)))")
-_PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+going\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
+_PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+(?:going|supposed|meant)\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
 
 
 # --- detection ------------------------------------------------------------------
@@ -533,6 +576,8 @@ def detect(
             invite = None
         if invite:
             items.append(invite)
+    if isinstance(text, str) and _is_out_of_office(text):
+        return Detection(tuple(items), ())
     seen: set[tuple[str, str]] = set()
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
     lone: int | None = None  # the index of the previous sentence's only item
@@ -558,6 +603,20 @@ def detect(
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
     return Detection(tuple(items), tuple(completions))
+
+
+# An autoreply typed by hand, or sent without the headers that mark it: it promises and asks nothing.
+_OUT_OF_OFFICE = _rx(
+    r"^\W*(?:(?:thank\s+you|thanks)\s+for\s+your\s+(?:e-?mail|message)[.!]?\s*)?(?:(?:i\s+am|i'm|i\s+will\s+be)\s+"
+    r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|on\s+(?:annual\s+|parental\s+|sick\s+)?leave|"
+    r"away\s+from\s+(?:the\s+office|my\s+desk))|out\s+of\s+(?:the\s+)?office\b|auto(?:matic)?[\s-]?reply)")
+_OUT_OF_OFFICE_SIGN = _rx(r"\b(?:until|returning|back\s+on|on\s+my\s+return|limited\s+access|no\s+access|"
+                          r"will\s+(?:respond|reply)|for\s+(?:anything\s+)?urgent|in\s+my\s+absence)\b")
+
+
+def _is_out_of_office(text: str) -> bool:
+    head = ascii_lower(text[:600])
+    return "?" not in head and _OUT_OF_OFFICE.match(head) is not None and _OUT_OF_OFFICE_SIGN.search(head) is not None
 
 
 _LEAN_MAX = 90
@@ -589,8 +648,8 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
             if found:
                 return replace(prev, due=found.due, due_text=f"{prev.due_text} … {found.text}"), []
         return prev, []
-    if not mine and prev.due is None and "?" not in sentence and (_CLOCK.search(low) or not _DAY_WORDS.isdisjoint(
-            _WORD.findall(low))) and not _FIRST_PERSON.search(low):
+    if not mine and prev.due is None and "?" not in sentence and not _BULLET_MARK.match(sentence) \
+            and not _DAY_WORDS.isdisjoint(_WORD.findall(low)) and not _FIRST_PERSON.search(low):
         found = _resolution(sentence, prev.kind, sent_at, cfg)
         if found:
             return replace(prev, due=found.due, due_text=found.text), []
@@ -683,7 +742,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         tokens = sentence.translate(_GATE_TABLE).split()
     # Most sentences stop here: test the token list before paying for a set.
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
-            and "about" not in tokens[:3]):  # "how about 11:30"
+            and "about" not in tokens[:3]  # "how about 11:30"
+            and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)):  # "when you can, send me..."
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
@@ -695,9 +755,12 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         if not _BOILERPLATE_TAIL_OK.search(ascii_lower(head)):
             return []
         return _classify(head, has_attachments)
+    bullet = _BULLET_MARK.match(sentence) if sentence[0] in _BULLET_STARTS else None
+    if bullet:  # "- send me the logo files", "☐ Sign and return the agreement"
+        sentence, low_sentence = sentence[bullet.end():], low_sentence[bullet.end():]
     greeting = _GREETING.match(sentence)
     cut = greeting.end() if greeting else 0
-    if greeting and greeting["tail"] and _IMPERATIVE.match(ascii_lower(greeting["tail"].strip())):
+    if greeting and greeting["tail"] and _TAIL_ASK.match(ascii_lower(greeting["tail"].strip())):
         cut = greeting.end("word")  # "great, send it tomorrow" and "ok send it tomorrow," keep their ask
     body = sentence[cut:].strip()
     if not body:
@@ -708,7 +771,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     promise = _promise(body, low, words)
     maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
-                                                       or _AT_HOUR.search(low)))
+                                                       or _AT_HOUR.search(low))) or (
+        not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None)
     meeting = _meeting(body, low, words) if maybe_meeting else None
     if meeting and _NO_RUSH.search(low_sentence) and not _MEETING_NOUN.search(low) and not _CALL_ME.search(low):
         meeting = None  # "No rush, Monday is fine" gives a day for work, not for a meeting
@@ -737,7 +801,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     hits = sorted((hit for hit in (_request(body, low, words), promise) if hit), key=lambda hit: hit[3])
     for k, (kind, owner, status, pos) in enumerate(hits):
         end = hits[k + 1][3] if k + 1 < len(hits) else len(body)
-        found.append((kind, owner, status, body[0 if k == 0 else pos:end]))
+        found.append((kind, owner, status, body[pos:end]))
     return found
 
 
@@ -771,13 +835,18 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
-    if not noun and not call_me and not invite and not _CANT_MAKE_TIME.search(low) and not (dayish and (
-            _MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low) or _DAY_IS_GOOD.search(low))):
+    time_it_is = _TIME_IT_IS.match(low)
+    instead = dayish and "instead" in low and not _DELIVERABLE.search(low) and not _IMPERATIVE.match(low)
+    if not noun and not call_me and not invite and not time_it_is and not instead and not _CANT_MAKE_TIME.search(low) \
+            and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)
+                                 or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or _MEETING_AS_REASON.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
+        return None
+    if _NOT_OURS.search(low):
         return None
     cancel = _MEET_CANCEL.search(low)
     if _REPORTED.search(body) and not cancel:
@@ -791,7 +860,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if (_MEET_PAST.search(low) and not _FORWARD_TO_MEET.search(low)) or _HEDGE_MEETING.search(low) \
             or _PAST_PLAN.search(low):
         return None
-    if _MEET_ACCEPT.search(low) or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)):
+    if _MEET_ACCEPT.search(low) or time_it_is or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)):
         return "meeting", "both", "accepted", 0
     if wish or call_me or invite or dayish or _MEET_PROPOSE.search(low):
         return "meeting", "both", "proposed", 0
@@ -801,6 +870,12 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
 # "Nice to talk to you, and I look forward to meeting you in town": a past meeting, then a next one.
 _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speaking\s+(?:to|with)|catching\s+up)\s+"
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
+# Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
+# looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
+_NOT_OURS = _Needled("following minutes its their his her invited", _rx(
+    r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
+    r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
+    r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b"))
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -820,7 +895,7 @@ _CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
 # A call to talk something over is a meeting even beside support words: "please call me to discuss or with
 # any questions", "give me a call and we can discuss".
 _CALL_TO_DISCUSS = _rx(r"\b(?:to|so\s+(?:that\s+)?we\s+can|and\s+we\s+can)\s+(?:discuss|talk|go\s+over)\b")
-_CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext)\b|"
+_CALL_SUPPORT = _rx(r"\bif\b|\b(?:questions?|concerns?|comments?|number|cell|mobile|extension|ext|anytime)\b|any\s+time\b|"
                     r"\d{3}[-.\s]\d{3,4}|"
                     r"\bmay\s+also\b|\bx\d{3,}")
 # "Please print this for the 9am meeting": the meeting is the occasion of a request, not the item.
@@ -850,7 +925,7 @@ _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
 _HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
-                     r"no\s+need\s+to\s+meet|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
+                     r"no\s+need\s+to\s+meet|(?:happy|glad|willing)\s+to\s+(?:jump|hop|get)\s+on\s+a\s+(?:quick\s+)?call\s+if|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
                      r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b")
 
 
@@ -878,9 +953,9 @@ _DAY_MEETING = _rx(
 )
 _GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
               r"(?:\s+(?:morning|afternoon|evening))?\s+")
-_DAY_IS_GOOD = _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
+_DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
-                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk))")
+                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk))"))
 # A day that will do for a deadline is no meeting: "No rush, Monday is fine."
 _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
@@ -913,13 +988,17 @@ _SMALL_TALK = _rx(
     r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
     r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
 )
+_LEAD_STARTS = ("before ", "once ", "when ", "after ", "while ", "as soon as ")
+_LEAD_CLAUSE = _rx(r"(?:before|once|when|after|while|as\s+soon\s+as)\s+you\s+[^,.?!]{3,60},\s*")
+# Musing asks nothing: "I wonder whether we should have gone with the green" (but "I wonder if you could...").
+_WONDER = _rx(r"^i\s+wonder\s+(?:whether|if|why|how|what)\b(?![^.?]*\byou\s+(?:could|can|would|might)\b)")
 # Saying there is nothing to do asks nothing: "Nothing you need to do."
 _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+you))\s+(?:need|have)\s+to\b|"
               r"^no\s+(?:need|action\s+(?:is\s+)?(?:needed|required))\b(?![^.]*\bplease\b)")
 
 
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
-    if _SMALL_TALK.match(low) or _NO_ASK.match(low):
+    if _SMALL_TALK.match(low) or _NO_ASK.match(low) or (low.startswith("i wonder") and _WONDER.match(low)):
         return None
     if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low) and not _INVERTED_IF.match(low):
         return "request", "recipient", None, 0
@@ -936,10 +1015,14 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         return "request", "recipient", None, embed.start()
     if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
         return "request", "recipient", None, 0
-    breaks = "-" in low or ";" in low or "\u2014" in low or "\u2013" in low
+    lead = _LEAD_CLAUSE.match(low) if low.startswith(_LEAD_STARTS) else None  # "Before you sign off, double-check it"
+    if lead and _IMPERATIVE.match(low[lead.end():]) and not _CONDITIONAL_SUPPORT.search(low):
+        return "request", "recipient", None, 0
+    breaks = "-" in low or ";" in low or "\u2014" in low or "\u2013" in low or ", so " in low
     for brk in _CLAUSE_BREAK.finditer(low) if breaks else ():  # "Great work on it — send me the final"
         clause = low[brk.end():]
-        if _IMPERATIVE.match(clause) and not _NOT_IMPERATIVE.match(clause) and not _CONDITIONAL_SUPPORT.search(clause):
+        if _IMPERATIVE.match(clause) and not _NOT_IMPERATIVE.match(clause) and not _AS_NOUN.match(clause) \
+                and not _CONDITIONAL_SUPPORT.search(clause):
             return "request", "recipient", None, brk.end()
     joint = _JOINT.search(low) if not words.isdisjoint(_JOINT_WORDS) else None
     if joint and not _HEDGE.search(low):
@@ -949,6 +1032,8 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
 _CONDITIONAL_SUPPORT = _rx(
+    r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\s+(?:any\s*time|"
+    r"whenever)\b|"
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\b[^.?]{0,40}?\bif\s+"
     r"(?:anything|something|you\s+(?:need|have|want|get\s+stuck|run\s+into)|there(?:'s|\s+is|\s+are)|it'?s\s+urgent|"
     r"any)\b|"
@@ -970,7 +1055,9 @@ _CONDITIONAL_SUPPORT = _rx(
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
              r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|"
-             r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b)\w+|"
+             r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
+             # regret, not a plan: "we should have gone with the green"
+             r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+|"
              r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?(?:you|we)\b|"
              r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
 
@@ -981,7 +1068,8 @@ def _hedged_offer(low: str, words: set[str]) -> bool:
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
-_CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+")
+_CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+|,\s+so\s+(?=\w+\s+(?:the|it|them|me|us|your|a|an|those|these|this|that)\b)")
+_AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")  # "fix will be live", "update is out"
 
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
@@ -1035,8 +1123,13 @@ _WHEN_WORDS = _rx(r"\s*(?:(?:the|this|next|that|same)\s+)?(?:\d|(?:mon|tues|wedn
                   r"nov|dec|after|later|earlier)")
 _COUNTER_CLAUSE = _rx(r".*(?:[,;]|\s[-–—]\s)")
 # A cancellation that offers another time is a move: "can't make 2pm - how about tomorrow?"
-_MEET_COUNTER = _rx(r"\b(?:can|could)\s+we\s+(?:do|make\s+it|try|go\s+for)|\b(?:how|what)\s+about\b|\binstead\b|"
-                    r"\bwould\s+\w+\s+work\b|\bdoes\s+\w+\s+work\b")
+_MEET_COUNTER = _rx(r"\b(?:can|could)\s+(?:we|you)\s+(?:do|make|try|go\s+for|look\s+at|say)\b|\b(?:how|what)\s+about\b|"
+                    r"\binstead\b|\bwould\s+\w+\s+work\b|\bdoes\s+\w+\s+work\b|\bworks\b|\bif\s+we\s+did\b")
+# Offering another time for something: "Thursday at 2 instead?", "could we do 1 instead?"; not "send it Friday instead".
+_DELIVERABLE = _rx(r"\b(?:send|deliver|share|submit|upload|pay|invoice|publish|ship|post|email|forward)\b")
+# Accepting a named time: "Tomorrow 10am it is", "3 works!"
+_TIME_IT_IS = _rx(r"^(?:(?:ok|okay|yes|great|perfect),?\s+)?(?:(?:today|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+"
+                  r"(?:at\s+)?)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s+(?:it\s+is|works|suits|is\s+(?:good|fine|great|perfect))\b")
 
 
 def _move_target(sentence: str) -> str:

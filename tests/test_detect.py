@@ -815,3 +815,73 @@ def test_an_interjection_before_an_imperative_keeps_the_ask() -> None:
     assert [i.kind for i in detect("great send it tomorrow, and I will pass it on to Maria.", SENT_AT).items] == [
         "request", "promise"]
     assert [i.kind for i in detect("Thanks so much, I'll send it Friday.", SENT_AT).items] == ["promise"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # another time offered, a time accepted, a meeting called off without "cancel"
+    ("Thursday at 2 instead? Wednesday's looking rammed.", [("meeting", "proposed", at(11, 19, 14))]),
+    ("Monday's no good for me anymore — can we look at Tuesday instead?", [("meeting", "moved", at(11, 24, 9))]),
+    ("Can you make 8:30 tomorrow instead of 9?", [("meeting", "moved", at(11, 19, 8, 30))]),
+    ("Tuesday's out for me, but Wednesday any time after 1 works.", [("meeting", "moved", at(11, 25, 13))]),
+    ("3 works!", [("meeting", "accepted", None)]),
+    ("Won't be able to do Friday's call after all.", [("meeting", "cancelled", at(11, 20, 9))]),
+    ("Would Monday at 4 suit for a quick catch-up?", [("meeting", "proposed", at(11, 23, 16))]),
+    # a deliverable sent on another day is no meeting
+    ("Please send it Friday instead of Thursday.", [("request", None, at(11, 20, 17, 30))]),
+])
+def test_times_offered_accepted_and_turned_down(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("- send me the logo files by Monday", [("request", None, at(11, 23, 17, 30))]),
+    ("☐ Sign and return the retainer agreement", [("request", None, None)]),
+    ("The contract needs your signature before we can start.", [("request", None, None)]),
+    ("Going to need those timesheets by Monday, folks.", [("request", None, at(11, 23, 17, 30))]),
+    ("Before you sign off the proofs, double-check the phone number on page 2.", [("request", None, None)]),
+    ("When you get a chance, send me the invoice.", [("request", None, None)]),
+    ("Eyes on it before Monday would be much appreciated.", [("request", None, at(11, 23, 17, 30))]),
+    ("Eager to hear your thoughts on the draft by Friday.", [("request", None, at(11, 20, 17, 30))]),
+    ("I expect either a fix or a refund by Friday.", [("request", None, at(11, 20, 17, 30))]),
+    ("The balance is due on Friday.", [("request", None, at(11, 20, 17, 30))]),
+    # promises that never say "I will"
+    ("I owe you the updated timeline — it'll be with you by Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("On it — fix will be live within the hour.", [("promise", None, None)]),
+    ("Quote to follow by close of play tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("Leave it with me.", [("promise", None, None)]),
+    ("Call you back in 10 — just finishing with a client.", [("promise", None, None)]),
+])
+def test_asks_in_lists_and_statements_and_promises_without_will(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Who would've thought a 404 page could get so many compliments?",
+    "Ha, where does the time go?",
+    "Is it just me or has every client gone quiet this week?",
+    "I wonder whether we should have gone with the green after all.",
+    "Not sure if you saw the news about the pricing change?",
+    "Why does Outlook keep marking my invoices as spam?!",
+    "Really enjoyed our chat this morning, you've given me a lot to think about.",
+    "Following Monday's site visit, we've looked again at moving the kitchen.",
+    "FYI, the steering committee moved its meeting to 3 December.",
+    "The investors' meeting on Thursday is their internal one, we're not invited.",
+    "We were supposed to meet on Friday but it slipped my mind completely.",
+    "He also said he'd like to discuss the spring campaign with you at some point.",
+    "Happy to jump on a call if you need to clarify scope.",
+    "Call me anytime: Mon–Fri 9–18 CET",
+    "If you received it in error, please notify us and delete it.",
+    "Great call yesterday, lots of good ideas to work with.",
+])
+def test_musings_past_and_others_meetings_and_offers_are_nothing(text: str) -> None:
+    assert detect(text, SENT_AT).items == ()
+
+
+def test_an_out_of_office_reply_promises_and_asks_nothing() -> None:
+    ooo = ("Thank you for your email. I'm currently out of the office and will have limited access to email until "
+           "Monday 23 November. For urgent matters, please contact accounts@example.com. Otherwise, I'll respond "
+           "as soon as possible after my return.")
+    assert detect(ooo, SENT_AT).items == ()
+    # a person who is away still asks
+    assert _found("I'm out of the office until Monday, so could you send it today?") == [
+        ("request", None, at(11, 18, 17, 30))]
