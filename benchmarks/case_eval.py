@@ -9,8 +9,9 @@ by hand, with the expected items of every text:
 
 * cases_tuning.jsonl: 257 cases the 2026.11.6 rules were tuned on (their
   figures are training figures);
-* cases_tuning2.jsonl: 227 more, written blind by another hand, with more
-  whole emails and hard negatives; the 2026.11.7 rules were tuned on them;
+* cases_tuning2.jsonl and cases_tuning3.jsonl: 227 and 228 more, each
+  written blind by another hand, with more whole emails and hard negatives;
+  the 2026.11.7 rules were tuned on them;
 * cases_heldout.jsonl: 200 cases written blind, without running the
   detector; never tuned on.
 

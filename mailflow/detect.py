@@ -584,6 +584,9 @@ def detect(
     dateparser_before = dates.dateparser_calls
     for sentence in sentences(text if isinstance(text, str) else ""):
         classified = _classify(sentence, has_attachments)
+        if not classified and lone is None and "?" not in sentence:  # most: nothing here, nothing to add to
+            previous = (sentence, classified)
+            continue
         if "?" in sentence and len(sentence) <= _FOLLOW_UP_MAX and previous[0]:
             sentence, classified = _follow_up(sentence, classified, *previous)
         previous = (sentence, classified)
