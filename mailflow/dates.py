@@ -300,7 +300,7 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("colon", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")),
     ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
-                 r"(?=\s*(?:$|[,;!?)/-]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
+                 r"(?=\s*(?:$|[,;!?)/\-–—]|\.(?!\d)|\s(?:on|this|tomorrow|today|tonight|next|or|and|-|–|to|o'clock|"
                  r"for|with|if|in|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|instead|mon|tue|wed|thu|fri|sat|"
                  r"sun)\b))")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
@@ -916,6 +916,7 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     return _resolve_time_only(text, reference, times[0]) if times else None
 
 
+_BY_START = re.compile(r"(?:by|before|no\s+later\s+than)\b", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"\b(?:by|before|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
 
 
@@ -925,7 +926,8 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
     # A past day ("I sent it yesterday, the rest comes Friday") is evidence, not a due.
     ahead = [g for g in groups if max(c[1] for a in g for c in a.candidates[:1]) >= ref.date()]
     # A deadline is the day after "by": "I'm off from the 21st, so if I could have them by Wednesday".
-    group = next((g for g in ahead if kind in DEADLINE_KINDS and _BY_BEFORE.search(text, 0, g[0].start)),
+    group = next((g for g in ahead if kind in DEADLINE_KINDS and (_BY_BEFORE.search(text, 0, g[0].start)
+                                                                  or _BY_START.match(text, g[0].start))),
                  ahead[0] if ahead else groups[0])
     picked = _pick_day(group)
     if picked is None:

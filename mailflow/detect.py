@@ -152,7 +152,8 @@ _MEETING_WORDS = frozenset(
     "meeting meetings meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar "
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf invite "
-    "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates "
+    "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates regroup "
+    "reconvene "
     "when teleconference videoconference confer there attending buzz shoot photoshoot consultation visit "
     "review".split()
 )
@@ -256,7 +257,8 @@ _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|cert
 _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
-_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer",
+_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer regroup "
+                       "reconvene",
                        _rx(
     r"\b(?:(?:great|nice|good|worthwhile|useful|helpful|wise)\s+(?:for\s+(?:us|you\s+and\s+me)\s+)?to\s+"
     r"(?:have\s+a\s+(?:quick\s+|short\s+|brief\s+)?(?:phone\s+|conference\s+)?(?:call|chat|meeting)|catch\s+up|"
@@ -268,6 +270,7 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
     r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
     r"'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call(?!\s+it\b)|meet" + _MEET_NOT_GOAL + r"|confer|"
+    r"regroup|reconvene|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
     r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|"
     r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
@@ -1012,7 +1015,10 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         if not (_RHETORICAL.search(question + "?") or not (_QUESTION_TO_READER.search(question) or (
                 lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])))):
             if not (_REPORTED.search(body[:cut].split(",")[0]) and not _earliest(_REQUEST_SHAPES, question, words)):
-                return "request", "recipient", None, low.rfind(", ", 0, cut) + 1
+                # The due is read from the ask's own clause: "could you let me know by the end of the
+                # month, as I'm scheduling work for January?" is due this month.
+                ask = _earliest(_REQUEST_SHAPES, question, words)
+                return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
     embed = _earliest(_REQUEST_SHAPES, low, words)
     if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low):
         return "request", "recipient", None, embed.start()

@@ -885,3 +885,16 @@ def test_an_out_of_office_reply_promises_and_asks_nothing() -> None:
     # a person who is away still asks
     assert _found("I'm out of the office until Monday, so could you send it today?") == [
         ("request", None, at(11, 18, 17, 30))]
+
+
+def test_an_ask_is_due_from_its_own_clause_and_the_day_after_by() -> None:
+    assert _found("Could you let me know either way by the end of the month, as I'm scheduling work for January?") == [
+        ("request", None, at(11, 30, 17, 30))]
+    assert _found("We need the final numbers before the board meets on the 3rd, ideally by the 1st.")[0][2] == at(
+        12, 1, 17, 30)
+
+
+def test_an_hour_before_a_dash_is_read_and_regrouping_is_meeting() -> None:
+    assert _found("I won't make our session tomorrow at 8 — my daughter has a school thing.") == [
+        ("meeting", "cancelled", at(11, 19, 8))]
+    assert _found("We'll regroup next Thursday at 11 to review.") == [("meeting", "proposed", at(11, 26, 11))]
