@@ -177,7 +177,12 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                  r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b")),
     ("offset", _rx(rf"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>{_NUM_RE})\s+(?P<biz>business\s+|working\s+)?"
                    r"(?P<unit>minute|min|hour|hr|day|week|fortnight|month)s?\b|"
-                   rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b")),
+                   rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b|"
+                   r"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<half>half\s+an\s+hour)\b|"
+                   r"\bwithin\s+the\s+(?:next\s+)?(?P<the>hour)\b|"
+                   # "call you back in 10": minutes, when no unit follows
+                   r"\bback(?:\s+to\s+(?:you|u))?\s+in\s+(?P<back>\d{1,2}|five|ten|fifteen|twenty|thirty)\b"
+                   r"(?!\s*(?:[a-z0-9%]|[:.,/-]\d))")),
 )
 
 # Which words must be in the text for a pattern to be worth running; "#" means a digit.
@@ -199,7 +204,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "quarter": frozenset({"q1", "q2", "q3", "q4", "quarter"}),
     "year": frozenset({"year"}),
     "offset": frozenset({"day", "days", "week", "weeks", "fortnight", "fortnights", "month", "months", "hour", "hours",
-                         "hr", "hrs", "minute",
+                         "hr", "hrs", "minute", "back",
                          "minutes", "min", "mins"}),
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
@@ -650,7 +655,15 @@ def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:
     return _Anchor(m.start(), m.end(), 1, (_period_part(first, last, m["part"]),))
 
 
+_MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
+
+
 def _offset_anchor(m: re.Match[str], ref: datetime) -> _Anchor | None:
+    if m["half"] or m["the"] or m["back"]:
+        back = m["back"] and m["back"].lower()
+        minutes = 30 if m["half"] else 60 if m["the"] else int(back) if back.isdigit() else _MINUTE_WORDS[back]
+        exact = ref + timedelta(minutes=minutes)
+        return _Anchor(m.start(), m.end(), 2, _day(exact.date()), exact=exact)
     n_text = (m["n"] or m["n2"]).lower()
     n = int(n_text) if n_text.isdigit() else _NUMBERS[" ".join(n_text.split())]
     unit = (m["unit"] or m["unit2"]).lower()

@@ -155,12 +155,13 @@ _MEETING_WORDS = frozenset(
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates regroup "
     "reconvene "
     "when teleconference videoconference confer there attending buzz shoot photoshoot consultation visit "
-    "review".split()
+    "review check-in check-ins checkin".split()
 )
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
                                  "plan make good fine forward about ok okay set do say instead confirm perfect suits suit ideal "
-                                 "cancel reschedule postpone push move bail confirming".split())
+                                 "cancel reschedule postpone push pushing move moving bump bumping shift shifting bail "
+                                 "confirming".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
                          "recommendation suggestion".split())
@@ -476,7 +477,9 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset({"expect"}), _rx(
         r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b|"
         # "Expect the draft Monday": the reader is told what will come
-        r"^(?:so\s+)?expect\s+(?:the|a|an)\b.*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
+        r"(?:^(?:so\s+)?|\byou\s+(?:can|should|may)\s+)expect\s+(?:the|a|an)\b"
+        r"(?!\s+(?:[\w-]+\s+)?(?:delays?|problems?|issues?|disruptions?|outages?|increases?|interruptions?|downtime|"
+        r"hiccups?|slowdowns?)\b).*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day)\b")),
     (frozenset({"can"}), _rx(
         r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
@@ -601,7 +604,9 @@ def detect(
             kind, owner, status, segment = found
             if (kind, sentence) not in seen:
                 seen.add((kind, sentence))
-                mine.append(_with_due(kind, owner, status, sentence, segment, sent_at, cfg))
+                mine.extend(_promises_apart(owner, sentence, segment, sent_at, cfg) if kind == "promise"
+                            and _AND_THE.search(segment) else [_with_due(kind, owner, status, sentence, segment,
+                                                                          sent_at, cfg)])
                 if cfg.use_dateparser and dates.dateparser_calls - dateparser_before >= DATEPARSER_BUDGET:
                     cfg = replace(cfg, use_dateparser=False)
         if lone is not None:
@@ -749,7 +754,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     # Most sentences stop here: test the token list before paying for a set.
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
-            and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)):  # "when you can, send me..."
+            and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)  # "when you can, send me..."
+            and not _late_cue(tokens)):
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
@@ -809,6 +815,16 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         end = hits[k + 1][3] if k + 1 < len(hits) else len(body)
         found.append((kind, owner, status, body[pos:end]))
     return found
+
+
+def _late_cue(tokens: list[str]) -> bool:
+    """An ask or a promise that no cue word announces, past the sentence's first words:
+    "the link expires Friday, so grab the files", "the edit wraps Sunday and you get the cut Monday"."""
+    if "so" in tokens:
+        after = tokens.index("so") + 1
+        if after < len(tokens) and tokens[after] in _IMPERATIVE_WORDS:
+            return True
+    return "get" in tokens and "you" in tokens
 
 
 def _completion(sentence: str, body: str, has_attachments: bool) -> Completion | None:
@@ -1121,6 +1137,26 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
 
 
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
+
+# A second deliverable with a day of its own, its verb left out: "I'll send a first draft
+# tomorrow by 2 and the final PDF on Sunday evening". A tail with a verb of its own ("and the
+# client will review it Monday") is someone else's deed, not a second promise.
+_AND_THE = _rx(r"(?:,\s*|\s)and\s+(?:then\s+)?(?:the|a|an|my|our|your|all\s+the)\s+")
+_OWN_VERB = _rx(r"\b(?:will|'ll|is|are|was|were|has|have|had|can|could|should|would|must|needs?|may|might|"
+                r"says?|said|wants?|sends?|gets?)\b")
+
+
+def _promises_apart(owner: str, sentence: str, segment: str, sent_at: datetime, cfg: DateConfig) -> list[Item]:
+    whole = _with_due("promise", owner, None, sentence, segment, sent_at, cfg)
+    split = _AND_THE.search(segment)
+    tail = segment[split.end():]
+    if _OWN_VERB.search(ascii_lower(tail)):
+        return [whole]
+    first = _with_due("promise", owner, None, segment[:split.start()], segment[:split.start()], sent_at, cfg)
+    second = _with_due("promise", owner, None, tail, tail, sent_at, cfg)
+    if first.due is None or second.due is None or first.due == second.due:
+        return [whole]
+    return [replace(first, sentence=sentence), replace(second, sentence=sentence)]
 
 
 _HOUR_NAMED = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)|\bat\s+\d")

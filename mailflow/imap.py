@@ -255,11 +255,29 @@ class ImapSession:
     def wait_for_mail(self, seconds: float) -> bool:
         """IDLE on the selected folder for up to `seconds`; True when the server announced new mail."""
         self._call("IDLE", self.client.idle)
+        responses: list[Any] = []
         try:
-            responses = self._call("IDLE", self.client.idle_check, timeout=seconds)
+            # Mail that came in just before IDLE is announced in the same packet as "+ idling":
+            # imaplib has already read it into its buffer, where polling the socket cannot see it.
+            if not self._read_ahead():
+                responses = self._call("IDLE", self.client.idle_check, timeout=seconds)
         finally:
-            self._call("IDLE DONE", self.client.idle_done)
-        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+            _text, late = self._call("IDLE DONE", self.client.idle_done)
+        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in [*responses, *late])
+
+    def _read_ahead(self) -> bool:
+        """Whether server bytes already wait in imaplib's buffer (or in the TLS layer's)."""
+        sock = self.client.socket()
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        timeout = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            return bool(self.client._imap.file.peek(1))
+        except OSError:  # nothing buffered and nothing on the wire (TLS says so with SSLWantReadError)
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
         self._call(f"APPEND to {folder}", self.client.append, folder, raw, flags=list(flags))

@@ -52,21 +52,28 @@ _KEPT_BY_REPLY = re.compile(
     re.IGNORECASE)
 
 
-def fingerprint(kind: str, sentence: str) -> str:
+def fingerprint(kind: str, sentence: str, nth: int = 0) -> str:
+    """Stable per (kind, sentence); `nth` tells apart two promises of one sentence
+    ("the draft tomorrow and the final PDF on Sunday"), the first keeping the plain key."""
     normalized = " ".join(sentence.casefold().split())
-    return hashlib.sha1(f"{kind}\0{normalized}".encode()).hexdigest()[:16]
+    key = f"{kind}\0{normalized}" + (f"\0{nth}" if nth else "")
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def findings(msg: Message, detection: Detection, own: frozenset[str]) -> Findings:
     contact = counterpart(msg, own)
-    items = tuple(
-        NewItem(fingerprint=fingerprint(item.kind, item.sentence), kind=item.kind, owner=item.owner,
-                debtor=debtor(item.owner, msg.direction), contact=contact, sentence=item.sentence,
-                due=item.due, due_text=item.due_text, meeting_status=item.status,
-                settled_by_reply=item.kind == "promise" and bool(_KEPT_BY_REPLY.search(item.sentence)))
-        for item in detection.items)
+    seen: dict[str, int] = {}
+    items: list[NewItem] = []
+    for item in detection.items:
+        plain = fingerprint(item.kind, item.sentence)
+        nth = seen[plain] = seen.get(plain, -1) + 1
+        items.append(NewItem(
+            fingerprint=fingerprint(item.kind, item.sentence, nth) if nth else plain, kind=item.kind, owner=item.owner,
+            debtor=debtor(item.owner, msg.direction), contact=contact, sentence=item.sentence,
+            due=item.due, due_text=item.due_text, meeting_status=item.status,
+            settled_by_reply=item.kind == "promise" and bool(_KEPT_BY_REPLY.search(item.sentence))))
     completions = tuple((c.sentence, c.what) for c in detection.completions)
-    return Findings(items, completions, DETECTOR_VERSION)
+    return Findings(tuple(items), completions, DETECTOR_VERSION)
 
 
 def detect_raw(data: bytes, own: frozenset[str]) -> tuple[Message, Detection]:

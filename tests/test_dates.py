@@ -54,6 +54,10 @@ DEADLINES = [
     ("by 3pm Friday", at(2026, 11, 20, 15, 0), None),
     ("by noon", at(2026, 11, 18, 12, 0), "noon"),
     ("in 2 hours", at(2026, 11, 18, 12, 0), "in 2 hours"),
+    ("live within the hour", at(2026, 11, 18, 11, 0), "within the hour"),
+    ("in half an hour", at(2026, 11, 18, 10, 30), "in half an hour"),
+    ("call you back in 10", at(2026, 11, 18, 10, 10), "back in 10"),  # minutes, when no unit follows
+    ("back in 10 days", at(2026, 11, 28, 17, 30), "in 10 days"),
     ("within 3 business days", at(2026, 11, 23, 17, 30), None),
     ("2026-12-01", at(2026, 12, 1, 17, 30), "2026-12-01"),
     ("by 3/4", at(2027, 4, 3, 17, 30), "3/4"),  # day first for a Berlin sender

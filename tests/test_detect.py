@@ -751,6 +751,21 @@ def test_asks_by_need_wish_and_after_a_dash(text: str, expected: list) -> None:
     ("My invoice will follow separately at the end of the month.", [("promise", None, at(11, 30, 17, 30))]),
     ("The remaining 30 will follow by Friday.", [("promise", None, at(11, 20, 17, 30))]),
     ("You should have it by Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("You can expect the invoice by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("You can expect a delay of two days next week.", []),  # a forecast, not a deed
+    ("On it — fix will be live within the hour.", [("promise", None, at(11, 18, 11))]),
+    # no cue word up front: the ask or the promise comes late in the sentence
+    ("The edit wraps this weekend, and you get the cut Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("The Dropbox link expires Friday, so grab the files before then.", [("request", None, at(11, 20, 17, 30))]),
+    ("I was so glad to get your note.", []),
+    ("I'm moving our check-in to Friday at 10.", [("meeting", "moved", at(11, 20, 10))]),
+    # two deliverables, each with its day, the second verb left out
+    ("I'll send a first draft tomorrow by 2 and the final PDF on Sunday evening.",
+     [("promise", None, at(11, 19, 14)), ("promise", None, at(11, 22, 18))]),
+    ("I'll have the wireframes to you by Friday, and the copy deck on the 1st.",
+     [("promise", None, at(11, 20, 17, 30)), ("promise", None, at(12, 1, 17, 30))]),
+    ("I'll send the draft on Monday and the client will review it on Tuesday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("I'll review the draft and the appendix by Friday.", [("promise", None, at(11, 20, 17, 30))]),
 ])
 def test_more_shapes_of_promise(text: str, expected: list) -> None:
     assert _found(text) == expected
@@ -846,10 +861,9 @@ def test_times_offered_accepted_and_turned_down(text: str, expected: list) -> No
     ("The balance is due on Friday.", [("request", None, at(11, 20, 17, 30))]),
     # promises that never say "I will"
     ("I owe you the updated timeline — it'll be with you by Monday.", [("promise", None, at(11, 23, 17, 30))]),
-    ("On it — fix will be live within the hour.", [("promise", None, None)]),
     ("Quote to follow by close of play tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
     ("Leave it with me.", [("promise", None, None)]),
-    ("Call you back in 10 — just finishing with a client.", [("promise", None, None)]),
+    ("Call you back in 10 — just finishing with a client.", [("promise", None, at(11, 18, 10, 10))]),
 ])
 def test_asks_in_lists_and_statements_and_promises_without_will(text: str, expected: list) -> None:
     assert _found(text) == expected

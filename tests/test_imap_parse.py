@@ -5,10 +5,12 @@ from __future__ import annotations
 import imaplib
 import socket
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from imapclient import IMAPClient
 
 import mailflow.imap as imap_module
 from mailflow.config import parse_config
@@ -181,8 +183,8 @@ STALE_FETCH_FROM_NOOP = b"* 6 FETCH (UID 11 FLAGS (\\Flagged))\r\n* 6 EXISTS\r\n
 
 class ScriptedServer:
     """Greets, answers imaplib's CAPABILITY, then answers each command line with
-    the next reply of its script (with the command's tag for <tag>), and hangs
-    up when the script ends."""
+    the next reply of its script (with the command's tag for <tag>, the one before's
+    for <previous-tag>: IDLE's, when the line is DONE), and hangs up when the script ends."""
 
     def __init__(self, replies: list[bytes]) -> None:
         self.replies = [CAPABILITY_REPLY, *replies]
@@ -201,8 +203,10 @@ class ScriptedServer:
                     command = lines.readline()
                     if not command:
                         return
+                    previous = self.commands[-1] if self.commands else b""
                     self.commands.append(command)
-                    connection.sendall(reply.replace(b"<tag>", command.split(b" ", 1)[0]))
+                    connection.sendall(reply.replace(b"<tag>", command.split(b" ", 1)[0])
+                                       .replace(b"<previous-tag>", previous.split(b" ", 1)[0]))
 
 
 Outcome = tuple[Any, ...]
@@ -303,6 +307,26 @@ def test_a_session_turns_a_refusal_into_imap_error_and_lets_a_cut_through_for_th
     cut = session_fetch(b"* 1 FETCH (UID 7 FLAGS ())\r\n")
     assert type(cut) is imaplib.IMAP4.abort and isinstance(cut, TRANSIENT)
     assert str(cut) == "command: UID => socket error: EOF"
+
+
+def test_mail_announced_with_the_idle_continuation_is_not_waited_for() -> None:
+    # Mail that arrived just before IDLE comes in the same packet as "+ idling": imaplib
+    # buffers it while reading the continuation, and the socket shows nothing more.
+    server = ScriptedServer([SELECT_REPLY, CAPABILITY_REPLY, b"+ idling\r\n* 4 EXISTS\r\n", b"<previous-tag> OK Idle completed.\r\n",
+                             NOOP_REPLY])
+    session = ImapSession(SimpleNamespace(imap_host="127.0.0.1", imap_port=server.port))  # type: ignore[arg-type]
+    session.client = IMAPClient("127.0.0.1", server.port, ssl=False, timeout=10)
+    try:
+        session.client.select_folder("INBOX", readonly=True)
+        started = time.monotonic()
+        assert session.wait_for_mail(120)
+        assert time.monotonic() - started < 60  # not the whole IDLE round
+        assert session.client.noop()[0] == b"NOOP done."
+    finally:
+        session.client.shutdown()
+        server.thread.join(5)
+    assert [command.split(b" ", 1)[-1] for command in server.commands[1:]] == [
+        b'EXAMINE "INBOX"\r\n', b"CAPABILITY\r\n", b"IDLE\r\n", b"DONE\r\n", b"NOOP\r\n"]
 
 
 # --- against Dovecot ----------------------------------------------------------------

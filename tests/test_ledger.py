@@ -51,6 +51,21 @@ def test_examine_places_items_in_the_ledger_and_ignores_automated_mail() -> None
     assert examine(message("I'll send the quote by Thursday.", outgoing=False, automated=("list-id",)), OWN) is None
 
 
+def test_two_promises_of_one_sentence_are_stored_apart_and_the_first_keeps_the_plain_key() -> None:
+    text = "I'll send a first draft tomorrow by 2 and the final PDF on Sunday evening."
+    found = examine(message(text, outgoing=True), OWN)
+    assert [(i.kind, i.due.isoformat()) for i in found.items] == [
+        ("promise", "2026-11-19T14:00:00+01:00"), ("promise", "2026-11-22T18:00:00+01:00")]
+    assert found.items[0].fingerprint == fingerprint("promise", text)
+    assert found.items[1].fingerprint == fingerprint("promise", text, 1) != found.items[0].fingerprint
+    db = store.open_db(":memory:")
+    store.ensure_account(db, "work")
+    batch = [(RawMessage("Sent", None, (), 10, b"", (), ()), message(text, outgoing=True))]
+    store.store_batch(db, "work", batch, OWN, findings=[found])
+    assert [r["due"] for r in store.item_rows(db)] == ["2026-11-19T14:00:00+01:00", "2026-11-22T18:00:00+01:00"]
+    assert redetect(db, OWN) == {"messages": 1, "added": 0, "updated": 2, "removed": 0, "kept": 0}
+
+
 def test_redetect_keeps_what_the_user_set_by_hand() -> None:
     db = store.open_db(":memory:")
     store.ensure_account(db, "work")
