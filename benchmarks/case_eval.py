@@ -12,8 +12,11 @@ by hand, with the expected items of every text:
 * cases_tuning2.jsonl and cases_tuning3.jsonl: 227 and 228 more, each
   written blind by another hand, with more whole emails and hard negatives;
   the 2026.11.7 rules were tuned on them;
-* cases_heldout.jsonl: 200 cases written blind, without running the
-  detector; never tuned on.
+* cases_tuning4.jsonl: 240 more, written blind (with terse mobile replies and
+  English written by non-native speakers); the 2026.11.8 rules were tuned on
+  them;
+* cases_heldout.jsonl and cases_heldout2.jsonl: 200 cases each, written
+  blind, without running the detector; never tuned on.
 
 Each line is {"id", "text", "sent_at", "direction", "expected", "note"}.
 `expected` lists items as "K@DUE" joined by ";": K is P, R or M (promise,

@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.7"
+DETECTOR_VERSION = "2026.11.8"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -75,8 +75,8 @@ class _Needled:
 
     __slots__ = ("needles", "rx")
 
-    def __init__(self, needles: str, rx: re.Pattern[str]) -> None:
-        self.needles = tuple(needles.split())
+    def __init__(self, needles: str, rx: re.Pattern[str], sep: str | None = None) -> None:
+        self.needles = tuple(needles.split(sep))
         self.rx = rx
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
@@ -84,6 +84,19 @@ class _Needled:
             if needle in text:
                 return self.rx.search(text, pos, endpos)
         return None
+
+
+class _Brief:
+    """A pattern for short sentences only ("Revised quote by Thursday."), not tried on longer ones."""
+
+    __slots__ = ("limit", "rx")
+
+    def __init__(self, limit: int, rx: re.Pattern[str]) -> None:
+        self.limit = limit
+        self.rx = rx
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.rx.search(text) if len(text) <= self.limit else None
 
 
 # For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
@@ -136,7 +149,7 @@ _CUE_WORDS = frozenset(
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
-    "leave consider".split()
+    "leave consider coming".split()
 )
 _LEAD_WORDS = frozenset("before once when after while".split())
 _IT_IS_WORDS = frozenset("it works suits is".split())
@@ -160,7 +173,7 @@ _MEETING_WORDS = frozenset(
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
                                  "plan make good fine forward about ok okay set do say instead confirm perfect suits suit ideal "
-                                 "cancel reschedule postpone push pushing move moving bump bumping shift shifting bail "
+                                 "cancel reschedule postpone push pushing move moving bump bumping shift shifting bail check slot then "
                                  "confirming".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
@@ -259,7 +272,7 @@ _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDI
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer regroup "
-                       "reconvene",
+                       "reconvene check sync catch",
                        _rx(
     r"\b(?:(?:great|nice|good|worthwhile|useful|helpful|wise)\s+(?:for\s+(?:us|you\s+and\s+me)\s+)?to\s+"
     r"(?:have\s+a\s+(?:quick\s+|short\s+|brief\s+)?(?:phone\s+|conference\s+)?(?:call|chat|meeting)|catch\s+up|"
@@ -271,7 +284,7 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
     r"|\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we|we(?:\s+(?:should|could|can|will|shall)|"
     r"'ll)|"
     r"(?:i|we)(?:'d|\s+would)\s+like\s+to)\s+(?:talk|discuss|speak|call(?!\s+it\b)|meet" + _MEET_NOT_GOAL + r"|confer|"
-    r"regroup|reconvene|"
+    r"regroup|reconvene|check\s+in|sync\s+up|catch\s+up|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
     r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|"
     r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
@@ -287,6 +300,33 @@ _MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
     r"is\s+off\b|bail(?:ing)?\s+on|pull\s+out\s+of)"
 ))
+# Meetings said the short way, each shape cheap on its own (anchored, or behind a needle) where
+# folded into the big patterns above they would slow every sentence: "call at 11 tmrw?", "Talk Monday
+# at 9:30 then.", "Same time next week?", "the usual slot", "Ben's session", "can we grab 20 mins?"
+_SHORT_MEETING = _rx(
+    r"^(?:quick\s+)?call\s+(?:at|on|tmrw|tomorrow|today|tonight|this|next|(?:mon|tues|wednes|thurs|fri)day)\b|"
+    r"^(?:talk|speak)\s+(?:to\s+you\s+)?(?:on\s+)?(?:[a-z]+day|tomorrow|tmrw|tonight)\b|"
+    r"^same\s+time\s+(?:next\s+week|tomorrow|tmrw|on\s+[a-z]+day|[a-z]+day)\b")
+_THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\b[a-z]+day|\btomorrow)\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
+_MEETING_NOUN_MORE = _Needled("slot session lesson", _rx(
+    r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b|\b(?:tutoring|coaching)\s+session\b"))
+_MEET_MINUTES = _Needled("min hour", _rx(
+    r"\b(?:(?:can|could|shall)\s+(?:we|i)\s+(?:grab|have|get|steal|borrow|find)|do\s+you\s+have|have\s+you\s+got|"
+    r"(?:you\s+)?got)\s+(?:you\s+for\s+)?(?:\d+|a\s+few|five|ten|fifteen|twenty|thirty|half\s+an|an)\s*-?\s*"
+    r"(?:min(?:ute)?s?|hour)\b(?!\s+to\s+(?:look|check|review|read|fill|sign|answer|reply))"))
+
+
+def _then_accept(low: str) -> bool:
+    """"Lovely, 2pm Monday at the studio then.": a time agreed, not one put forward ("Let's plan on 10 then")."""
+    return (low.endswith(("then", "then.", "then!")) and not low.startswith(("let", "shall", "can", "could", "how"))
+            and _THEN_ACCEPT.search(low) is not None)
+
+
+def _short_meeting(low: str) -> bool:
+    return (_SHORT_MEETING.match(low) is not None or _MEETING_NOUN_MORE.search(low) is not None
+            or _MEET_MINUTES.search(low) is not None)
+
+
 _MEET_MOVE = _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
@@ -298,7 +338,9 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|"
-    r"^(?:(?:just|hi|hello)\s+)?confirming\s+(?:our|the|your|my|that|tomorrow'?s|today'?s|[a-z]+day'?s)\b|"
+    r"^(?:(?:just|hi|hello)\s+)?confirming\s+(?:(?:our|the|your|my|tomorrow'?s|today'?s|[a-z]+day'?s)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:call|meeting|session|appointment|visit|chat|slot|booking|time|date|interview|shoot|consultation|lunch|coffee|"
+    r"catch-?up|check-?in|kick-?off|workshop|demo)|(?:that\s+)?(?:for\s+|on\s+|at\s+)?(?:[a-z]+day|tomorrow|today|tonight|\d))\b|"
     r"(?:happy|pleased|glad|delighted|able|can|writing)\s+to\s+confirm\s+(?:[a-z]+\s+){0,2}?(?:\d[\w:.]*|[a-z]+day\b|tomorrow|"
     r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
     r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
@@ -407,7 +449,7 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
 )
 
 
-def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str]], ...], low: str,
+def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...], low: str,
               words: set[str]) -> re.Match[str] | None:
     """The earliest match among the shapes whose trigger words occur."""
     best = None
@@ -430,7 +472,8 @@ _IMPERATIVE = _rx(
     r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
-_NOT_IMPERATIVE = _rx(r"^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
+_NOT_IMPERATIVE = _rx(r"^[a-z-]+\s+(?:\d+\s+)?(?:is|was|were|are|went|has|had|looks|looked|seems|seemed|came|got|ran|"
+                      r"worked|goes|of)\b|^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
                       r"update\s+(?:on|from|re)\b|update:|consider\s+(?:it|this)\s+(?:done|my|our)\b|"
                       r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
                       r"nice))\b")
@@ -439,8 +482,14 @@ _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|
 
 # --- promises -------------------------------------------------------------------
 
+_PRESENT_FOR_FUTURE = frozenset("send deliver finish write prepare upload share fix".split())
+_VERBLESS_NOUNS = frozenset(
+    "quote invoice draft drafts cut edit files proofs photos design designs mockups wireframes copy report deck plans "
+    "drawings contract proposal estimate timeline slides sketches samples translation summary recap color colour "
+    "sound grade mix master".split())
+
 # Each promise shape, with the words that must be present for it to be tried.
-_PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+_PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
         _SUBJ + r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|"
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
@@ -511,6 +560,33 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"yes|booking))\b|"
         r"^(?:will\s+)?(?:call|ring|get\s+back\s+to|email|text|ping)\s+you\s+(?:back\s+)?(?:in|at|later|tomorrow|tonight|"
         r"shortly|soon|first|after|once|when|this)\b")),
+    # work on its way, by any name, with a when: "Contract and deposit will be with you by Friday",
+    # "the logo files are coming your way tomorrow", "should be in your dropbox tonight", "the forecast
+    # will follow by the end of next week"
+    (frozenset({"you", "your", "follow"}), _Needled("with you|your way|in your|over to you|will follow", _rx(
+        r"(?:(?:'ll|\s+will|\s+should)\s+be\s+(?:with\s+you|in\s+your\s+(?:inbox|dropbox|drive|folder|mailbox)|"
+        r"over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow)\b"
+        r"(?=[^.?]*\b(?:by|tomorrow|tonight|today|next|this|shortly|within|later|early|eod|cob|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"), sep="|")),
+    # with the verb left out, a deliverable and its day: "Revised quote by Thursday.", "Final color and sound
+    # early next week."
+    (_VERBLESS_NOUNS, _Brief(60, _rx(
+        r"^(?![^.?!]*\b(?:please|pls|plz|asap|needed|required)\b)"
+        r"(?:(?:the|my|our|revised|updated|new|final|full|first|second|next|all|signed)\s+){0,3}"
+        r"(?:" + "|".join(sorted(_VERBLESS_NOUNS)) + r")(?:\s+(?:and|&)\s+[\w-]+){0,2}\s+"
+        r"(?:by\s+|on\s+|early\s+|first\s+thing\s+|later\s+)?(?:tomorrow|tonight|today|(?:next|this)\s+week|eod|cob|"
+        r"end\s+of|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b[^.?!,;]{0,25}[.!]*$"))),
+    # the present for the future, as many who learnt English late write it: "I send you the signed contract
+    # tomorrow", "The rest I send on 27th", "I am finish the API docs tomorrow"
+    (_PRESENT_FOR_FUTURE, _rx(
+        r"\bi(?<!when\si)(?<!if\si)(?<!once\si)(?<!after\si)(?<!before\si)(?<!as\si)(?<!until\si)(?<!that\si)"
+        r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix)\s+"
+        r"(?![^.?]*\b(?:every|each|always|usually|normally|often|weekly|daily|monthly)\b)"
+        r"[^.?]{0,60}?\b(?:tomorrow|tonight|today|next\s+week|this\s+week|on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?|until|by|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b")),
+    # no subject: "going to get this over tonight"
+    (frozenset({"going", "gonna"}), _rx(
+        r"^(?:going\s+to|gonna)\s+(?:get|send|have|finish|do|upload|share|email|deliver|wrap|put)\b")),
     # what follows from the sender: "My invoice will follow at the end of the month", "the rest will follow"
     (frozenset({"follow", "arrive"}), _rx(
         r"(?:(?:^|\b(?:my|our)\s+(?:[\w-]+\s+){0,2})(?:invoice|quote|estimate|proposal|draft|report|notes|summary|"
@@ -540,7 +616,9 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b|Meeting\b|Call\b|Time\b|Date\b|It\b|This\b|That\b|"
     r"Everything\b|All\b|Order\b|Payment\b|Invoice\b|Delivery\b|Booking\b|Appointment\b|"
     r"Session\b)[A-Z][a-z]+)\s+(?:(?:also|just|already|then|has|had)\s+)?(?:said|says|mentioned|told|promised|"
-    r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
+    r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b|"
+    r"\b(?:office|team|board|client|committee|manager|boss)\s+(?:has\s+|have\s+|had\s+)?(?:asked|said|mentioned|"
+    r"suggested|told)\b"
 ))
 # A commitment that hangs on an open event is not one yet: "if I hear more, I'll let you know",
 # "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
@@ -582,7 +660,7 @@ def detect(
             invite = None
         if invite:
             items.append(invite)
-    if isinstance(text, str) and _is_out_of_office(text):
+    if isinstance(text, str) and (_is_out_of_office(text) or _is_bulk(text)):
         return Detection(tuple(items), ())
     seen: set[tuple[str, str]] = set()
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
@@ -623,6 +701,25 @@ _OUT_OF_OFFICE = _rx(
     r"away\s+from\s+(?:the\s+office|my\s+desk))|out\s+of\s+(?:the\s+)?office\b|auto(?:matic)?[\s-]?reply)")
 _OUT_OF_OFFICE_SIGN = _rx(r"\b(?:until|returning|back\s+on|on\s+my\s+return|limited\s+access|no\s+access|"
                           r"will\s+(?:respond|reply)|for\s+(?:anything\s+)?urgent|in\s+my\s+absence)\b")
+
+
+# A newsletter's or a platform's footer: what such mail asks ("Register now", "Book a free call") is
+# marketing, not a step between correspondents. Its headers usually keep it from detection; this is
+# for the mail that comes without them.
+_BULK_FOOTER = _rx(
+    r"^\W*unsubscribe\W*$|\bunsubscribe\s*\||\|\s*unsubscribe\b|"
+    r"\byou(?:'re|\s+are)?\s+(?:receiving|received|getting)\s+this\b|\byou\s+can\s+unsubscribe\b|"
+    r"\b(?:click\s+here\s+)?to\s+unsubscribe\b|\bmanage\s+(?:your\s+)?(?:email\s+|subscription\s+)?preferences\b|"
+    r"\bview\s+(?:this\s+(?:email|newsletter)\s+)?in\s+(?:your\s+)?browser\b")
+_FORWARDED = _rx(r"\bforwarded\s+message\b|\bbegin\s+forwarded\b|^-+\s*original\s+message")
+
+
+def _is_bulk(text: str) -> bool:
+    if "ubscribe" not in text and "receiv" not in text and "browser" not in text and "preferences" not in text:
+        return False
+    tail = ascii_lower(text[-800:])
+    return any(_BULK_FOOTER.search(line.strip()) for line in tail.splitlines()) and not _FORWARDED.search(
+        ascii_lower(text))
 
 
 def _is_out_of_office(text: str) -> bool:
@@ -817,14 +914,20 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     return found
 
 
+_LATE_WORDS = frozenset({"so", "get", "then"}) | _VERBLESS_NOUNS | _PRESENT_FOR_FUTURE
+
+
 def _late_cue(tokens: list[str]) -> bool:
     """An ask or a promise that no cue word announces, past the sentence's first words:
     "the link expires Friday, so grab the files", "the edit wraps Sunday and you get the cut Monday"."""
+    if _LATE_WORDS.isdisjoint(tokens):  # nearly every sentence: one pass over the tokens
+        return False
     if "so" in tokens:
         after = tokens.index("so") + 1
         if after < len(tokens) and tokens[after] in _IMPERATIVE_WORDS:
             return True
-    return "get" in tokens and "you" in tokens
+    return (("get" in tokens and "you" in tokens) or (len(tokens) <= 10 and not _VERBLESS_NOUNS.isdisjoint(tokens[:4]))
+            or ("i" in tokens and not _PRESENT_FOR_FUTURE.isdisjoint(tokens)) or tokens[-1:] == ["then"])
 
 
 def _completion(sentence: str, body: str, has_attachments: bool) -> Completion | None:
@@ -853,7 +956,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     wish = _MEET_WISH.search(low)
     if wish and _WHOM_TO_TALK.search(low):
         wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
-    noun = wish or _MEETING_NOUN.search(low)
+    noun = wish or _MEETING_NOUN.search(low) or _short_meeting(low)
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
@@ -861,6 +964,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     instead = dayish and "instead" in low and not _DELIVERABLE.search(low) and not _IMPERATIVE.match(low)
     if not noun and not call_me and not invite and not time_it_is and not instead and not _CANT_MAKE_TIME.search(low) \
             and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)
+                                 or _then_accept(low)
                                  or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
@@ -873,6 +977,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     cancel = _MEET_CANCEL.search(low)
     if _REPORTED.search(body) and not cancel:
         return None
+    if cancel and _PAST_CANCEL.search(low):
+        return None  # "Sorry the call got cancelled yesterday": history, nothing to act on
     if cancel and not _MEET_COUNTER.search(low):
         return "meeting", "both", "cancelled", 0
     if cancel:
@@ -882,7 +988,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if (_MEET_PAST.search(low) and not _FORWARD_TO_MEET.search(low)) or _HEDGE_MEETING.search(low) \
             or _PAST_PLAN.search(low):
         return None
-    if _MEET_ACCEPT.search(low) or time_it_is or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)):
+    if _MEET_ACCEPT.search(low) or time_it_is or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)) \
+            or _then_accept(low):
         return "meeting", "both", "accepted", 0
     if wish or call_me or invite or dayish or _MEET_PROPOSE.search(low):
         return "meeting", "both", "proposed", 0
@@ -945,7 +1052,11 @@ _DAY_WORDS = frozenset(
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
-_HEDGE_MEETING = _rx(r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
+_PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last|earlier|"
+                   r"this\s+morning|never)\b")
+_HEDGE_MEETING = _rx(r"^if\s+[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
+                     r"more\s+than\s+happy|feel\s+free)\b|"
+                     r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet|(?:happy|glad|willing)\s+to\s+(?:jump|hop|get)\s+on\s+a\s+(?:quick\s+)?call\s+if|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
                      r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b")
@@ -967,7 +1078,7 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
     r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
-    r"\d)|\b(?:can|could|shall|should)\s+we\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
+    r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
@@ -1173,7 +1284,7 @@ _MEET_COUNTER = _rx(r"\b(?:can|could)\s+(?:we|you)\s+(?:do|make|try|go\s+for|loo
 # Offering another time for something: "Thursday at 2 instead?", "could we do 1 instead?"; not "send it Friday instead".
 _DELIVERABLE = _rx(r"\b(?:send|deliver|share|submit|upload|pay|invoice|publish|ship|post|email|forward)\b")
 # Accepting a named time: "Tomorrow 10am it is", "3 works!"
-_TIME_IT_IS = _rx(r"^(?:(?:ok|okay|yes|great|perfect),?\s+)?(?:(?:today|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+"
+_TIME_IT_IS = _rx(r"^(?:(?:ok|okay|yes|yep|yeah|yup|sure|great|perfect|lovely|cool|fine),?\s+)?(?:(?:today|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+"
                   r"(?:at\s+)?)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s+(?:it\s+is|works|suits|is\s+(?:good|fine|great|perfect))\b")
 
 

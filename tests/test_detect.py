@@ -912,3 +912,64 @@ def test_an_hour_before_a_dash_is_read_and_regrouping_is_meeting() -> None:
     assert _found("I won't make our session tomorrow at 8 — my daughter has a school thing.") == [
         ("meeting", "cancelled", at(11, 19, 8))]
     assert _found("We'll regroup next Thursday at 11 to review.") == [("meeting", "proposed", at(11, 26, 11))]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # meetings said the quick way
+    ("call at 11 tmrw?", [("meeting", "proposed", at(11, 19, 11))]),
+    ("yep 11 works, talk then", [("meeting", "accepted", None)]),
+    ("sure, thurs 2pm works", [("meeting", "accepted", at(11, 19, 14))]),
+    ("Talk Monday at 9:30 then.", [("meeting", "accepted", at(11, 23, 9, 30))]),
+    ("Same time next week?", [("meeting", "proposed", at(11, 23, 9))]),
+    ("Let's say Thursday 26th at 11 at my office.", [("meeting", "proposed", at(11, 26, 11))]),
+    ("Let's check in again next Friday at 11.", [("meeting", "proposed", at(11, 27, 11))]),
+    ("Shall we keep the usual slot next Tuesday at 5?", [("meeting", "proposed", at(11, 24, 17))]),
+    ("Can we grab 20 mins next week to plan the December release?", [("meeting", "proposed", at(11, 23, 9))]),
+    ("Would it be possible to move Ben's session from Thursday to Friday at the same time (4:30)?",
+     [("meeting", "moved", at(11, 20, 16, 30))]),
+    # ...and what only looks like one
+    ("Sorry the call got cancelled yesterday — the whole team was off sick.", []),
+    ("If anything's unclear, happy to jump on a call.", []),
+    ("The mayor's office has asked whether we could start the gala at 7pm instead of 7:30.", []),
+    ("Just confirming the fix went live at 3pm today and the checkout is working on all devices.", []),
+    ("Just confirming our call tomorrow at 10.", [("meeting", "accepted", at(11, 19, 10))]),
+    # a verb in the imperative's place that is no imperative
+    ("Draft 2 of the landing page copy is in the shared folder.", []),
+    ("call went well, they signed this morning", []),
+])
+def test_meetings_said_the_quick_way_and_what_only_looks_like_one(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # work on its way, whatever it is called
+    ("Contract and deposit will be with you by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("The logo files are coming your way tomorrow morning, our designer is exporting them now.",
+     [("promise", None, at(11, 19, 9))]),
+    ("uploading the final now, should be in your dropbox tonight.", [("promise", None, at(11, 18, 20))]),
+    ("The cash-flow forecast will follow by the end of next week.", [("promise", None, at(11, 27, 17, 30))]),
+    ("Lisa will be with you at 10.", []),
+    # the verb left out, or the subject
+    ("Revised quote by Thursday.", [("promise", None, at(11, 19, 17, 30))]),
+    ("Final color and sound early next week.", [("promise", None, at(11, 23, 17, 30))]),
+    ("Quote by Friday please.", [("request", None, at(11, 20, 17, 30))]),
+    ("going to get this over tonight", [("promise", None, at(11, 18, 20))]),
+    # the present for the future
+    ("I send you the contract signed tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("The rest I send on 27th.", [("promise", None, at(11, 27, 17, 30))]),
+    ("I am finish the API docs tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("I send invoices every Monday.", []),
+    ("When I send the file on Monday, check it.", []),
+])
+def test_promises_by_any_name(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+def test_a_newsletter_footer_makes_its_calls_to_action_nothing() -> None:
+    promo = ("New templates drop every Tuesday! Join our live webinar on Thursday at 6pm CET.\n\n"
+             "Register now — spots are limited.\n\nYou're receiving this email because you signed up. "
+             "Unsubscribe | Manage preferences")
+    assert detect(promo, SENT_AT).items == ()
+    # forwarded with a question of the sender's own, it counts again
+    forwarded = "Could you look at this offer by Friday?\n\n---------- Forwarded message ---------\n" + promo
+    assert [i.kind for i in detect(forwarded, SENT_AT).items][:1] == ["request"]
