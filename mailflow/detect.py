@@ -166,7 +166,7 @@ _MEETING_WORDS = frozenset(
     "workshop walkthrough together get-together conference one-on-one standup stand-up sync call talk session "
     "discussion discuss speak speaking talking seeing participate attend join ring phone party happy reception golf invite "
     "seminar briefing tee invited invitation availability sit kickoff kick-off day days time times date dates regroup "
-    "reconvene "
+    "reconvene facetime "
     "when teleconference videoconference confer there attending buzz shoot photoshoot consultation visit "
     "review check-in check-ins checkin".split()
 )
@@ -239,14 +239,15 @@ _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|target
 _MEETING_NOUN = _Needled(
     "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
     "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion teleconference videoconference shoot consult visit review check slot 's", _rx(
+    "discussion teleconference videoconference shoot consult visit review check slot facetime video 's", _rx(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
     r"appointment(?!\s+of)|zoom|webinar|"
     r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
-    r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest)\b)|happy\s+hour|reception|golf|seminar|briefing|"
+    r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|reception|golf|seminar|briefing|"
     r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
-    r"standup|stand-up|sync|teleconference|videoconference|consultation|site\s+visit|studio\s+visit|"
+    r"standup|stand-up|sync|teleconference|videoconference|consultation|"
+    r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|"
     r"check-?in\b|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
     r"(?:review|slot|appointment|"
     r"\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))|"
@@ -421,7 +422,8 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
         r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
-        r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b[^.]*\b(?:asap|urgently|today|"
+        r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
+        r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
         r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
@@ -565,7 +567,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     # will follow by the end of next week"
     (frozenset({"you", "your", "follow"}), _Needled("with you|your way|in your|over to you|will follow", _rx(
         r"(?:(?:'ll|\s+will|\s+should)\s+be\s+(?:with\s+you|in\s+your\s+(?:inbox|dropbox|drive|folder|mailbox)|"
-        r"over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow)\b"
+        r"over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow(?!\s+up))\b"
         r"(?=[^.?]*\b(?:by|tomorrow|tonight|today|next|this|shortly|within|later|early|eod|cob|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"), sep="|")),
     # with the verb left out, a deliverable and its day: "Revised quote by Thursday.", "Final color and sound
@@ -580,6 +582,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     # tomorrow", "The rest I send on 27th", "I am finish the API docs tomorrow"
     (_PRESENT_FOR_FUTURE, _rx(
         r"\bi(?<!when\si)(?<!if\si)(?<!once\si)(?<!after\si)(?<!before\si)(?<!as\si)(?<!until\si)(?<!that\si)"
+        r"(?<!should\si)(?<!shall\si)(?<!can\si)(?<!could\si)(?<!would\si)(?<!do\si)(?<!did\si)(?<!may\si)"
         r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix)\s+"
         r"(?![^.?]*\b(?:every|each|always|usually|normally|often|weekly|daily|monthly)\b)"
         r"[^.?]{0,60}?\b(?:tomorrow|tonight|today|next\s+week|this\s+week|on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?|until|by|"
@@ -779,7 +782,8 @@ _FOLLOW_UP_MAX = 60
 _FOLLOW_UP_ASK = _rx(
     r"^(?:(?:so|and|ok|okay),?\s+)?(?:(?:can|could|will|would)\s+you\s+(?:\w+\s+)?(?:make\s+it|attend|join(?:\s+us)?|"
     r"be\s+there)|(?:does|would|will)\s+(?:that|this|it)\s+(?:time\s+|day\s+)?(?:work|suit)|"
-    r"(?:are|would)\s+you\s+(?:be\s+)?(?:free|available|around)(?:\s+then)?)\b[^?]*\?\W*$"
+    r"(?:are|would)\s+you\s+(?:be\s+)?(?:free|available|around)(?:\s+then)?|"
+    r"which\s+(?:one|day|time|slot|option)\s+(?:suits|works|is\s+better|would\s+(?:suit|work)))\b[^?]*\?\W*$"
 )
 
 
@@ -789,7 +793,12 @@ def _follow_up(sentence: str, classified: list[_Classified | Completion], prev_s
     the two sentences make one proposed meeting. Not when the first already yields an item: after
     "Please send the file by Friday." the question asks about the deadline."""
     low = ascii_lower(_GREETING.sub("", sentence, count=1))
-    if not _FOLLOW_UP_ASK.match(low) or any(not isinstance(f, Completion) for f in prev_classified):
+    if not _FOLLOW_UP_ASK.match(low):
+        return sentence, classified
+    if prev_classified and all(not isinstance(f, Completion) and f[0] == "meeting" for f in prev_classified):
+        # "We could do Monday at 10 or Tuesday at 2. Which one suits you better?" asks about that meeting.
+        return sentence, [f for f in classified if isinstance(f, Completion) or f[0] != "request"]
+    if any(not isinstance(f, Completion) for f in prev_classified):
         return sentence, classified
     prev_low = ascii_lower(prev_sentence)
     if not (_CLOCK.search(prev_low) or not _DAY_WORDS.isdisjoint(_WORD.findall(prev_low))):
@@ -1054,7 +1063,7 @@ _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last|earlier|"
                    r"this\s+morning|never)\b")
-_HEDGE_MEETING = _rx(r"^if\s+[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
+_HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|^if\s+[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
                      r"more\s+than\s+happy|feel\s+free)\b|"
                      r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
@@ -1078,7 +1087,7 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
     r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
-    r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
+    r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
@@ -1095,7 +1104,9 @@ _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+late
 _MEETING_FOR = _rx(
     r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
     r"that|a|tomorrow'?s|"
-    r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b"
+    r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b|"
+    r"\b(?:before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|that|"
+    r"tomorrow'?s|today'?s|\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:demo|presentation|pitch|interview)\b"
 )
 _OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")
 
@@ -1117,7 +1128,7 @@ _SMALL_TALK = _rx(
     r"how(?:'s|\s+(?:are|is|have))\s+(?:you|u|things|everything|"
     r"life|it\s+going|(?:you|things)\s+been|the\s+family|the\s+kids|(?:your|the)\s+(?:\w+\s+)?(?:trip|weekend|"
     r"holidays?|vacation|flight|break|summer|christmas|evening|birthday|family|kids|honeymoon|move)|"
-    r"(?:the|your)\s+new\s+\w+\s+settling)\b|"
+    r"(?:the|your)\s+new\s+\w+\s+settling|(?:the|your)\s+(?:new\s+)?[\w-]+\s+working\s+out)\b|"
     r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
     r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
 )

@@ -973,3 +973,23 @@ def test_a_newsletter_footer_makes_its_calls_to_action_nothing() -> None:
     # forwarded with a question of the sender's own, it counts again
     forwarded = "Could you look at this offer by Friday?\n\n---------- Forwarded message ---------\n" + promo
     assert [i.kind for i in detect(forwarded, SENT_AT).items][:1] == ["request"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # an offer of two times, and the question about them, make one meeting
+    ("For the kickoff, we could do Monday 23rd at 10, or Tuesday 24th at 2. Which one suits you better?",
+     [("meeting", "proposed", at(11, 23, 10))]),
+    ("I'm also pencilling in Tuesday 1 December at 10am for the showroom visit — does that suit you?",
+     [("meeting", "proposed", at(12, 1, 10))]),
+    ("Are you around for a quick FaceTime this weekend?", [("meeting", "proposed", at(11, 21, 9))]),
+    # occasions, small talk and walls are no meetings
+    ("Need it back up before our investor demo tomorrow at 10.", [("request", None, at(11, 19, 10))]),
+    ("How's the new office working out?", []),
+    ("Could you confirm whether the neighbours know about the party wall?", [("request", None, None)]),
+    ("I'm around all day tomorrow if you want to go through anything.", []),
+    # someone else's follow-up, and a question about one's own step, promise nothing
+    ("He will respond by Friday and will follow up by confirming the volumes.", []),
+    ("Should I send the tariff updates to you until you both have offices?", [("request", None, None)]),
+])
+def test_offers_of_times_occasions_and_questions_about_ones_own_step(text: str, expected: list) -> None:
+    assert _found(text) == expected
