@@ -307,7 +307,9 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/\-–—]|\.(?!\d)|\s(?:on|this|tomorrow|tmrw|tmr|today|tonight|next|or|and|-|–|to|o'clock|"
-                 r"for|with|if|in|at|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|instead|mon|tue|wed|thu|fri|sat|"
+                 r"for|with|if|in|at\s+(?:my|your|our|his|her|their|a\s+(?!time\b)|the\s+(?!time\b|end\b|moment\b|latest\b|"
+                 r"earliest\b|most\b|least\b|same\b|rate\b))|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|"
+                 r"instead|mon|tue|wed|thu|fri|sat|"
                  r"sun)\b))")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),

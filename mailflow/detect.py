@@ -308,9 +308,11 @@ _SHORT_MEETING = _rx(
     r"^(?:quick\s+)?call\s+(?:at|on|tmrw|tomorrow|today|tonight|this|next|(?:mon|tues|wednes|thurs|fri)day)\b|"
     r"^(?:talk|speak)\s+(?:to\s+you\s+)?(?:on\s+)?(?:[a-z]+day|tomorrow|tmrw|tonight)\b|"
     r"^same\s+time\s+(?:next\s+week|tomorrow|tmrw|on\s+[a-z]+day|[a-z]+day)\b")
-_THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\b[a-z]+day|\btomorrow)\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
+_THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\bat\s+\d{1,2})\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)"
+                  r"(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
+_THEN_NOT_MEETING = _rx(r"\b(?:please|pls|deadline|due|closed|launch|moves?|delivery|send|by)\b")
 _MEETING_NOUN_MORE = _Needled("slot session lesson", _rx(
-    r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b|\b(?:tutoring|coaching)\s+session\b"))
+    r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b"))
 _MEET_MINUTES = _Needled("min hour", _rx(
     r"\b(?:(?:can|could|shall)\s+(?:we|i)\s+(?:grab|have|get|steal|borrow|find)|do\s+you\s+have|have\s+you\s+got|"
     r"(?:you\s+)?got)\s+(?:you\s+for\s+)?(?:\d+|a\s+few|five|ten|fifteen|twenty|thirty|half\s+an|an)\s*-?\s*"
@@ -320,7 +322,7 @@ _MEET_MINUTES = _Needled("min hour", _rx(
 def _then_accept(low: str) -> bool:
     """"Lovely, 2pm Monday at the studio then.": a time agreed, not one put forward ("Let's plan on 10 then")."""
     return (low.endswith(("then", "then.", "then!")) and not low.startswith(("let", "shall", "can", "could", "how"))
-            and _THEN_ACCEPT.search(low) is not None)
+            and len(low.split()) <= 9 and _THEN_ACCEPT.search(low) is not None and not _THEN_NOT_MEETING.search(low))
 
 
 def _short_meeting(low: str) -> bool:
@@ -566,9 +568,10 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     # "the logo files are coming your way tomorrow", "should be in your dropbox tonight", "the forecast
     # will follow by the end of next week"
     (frozenset({"you", "your", "follow"}), _Needled("with you|your way|in your|over to you|will follow", _rx(
-        r"(?:(?:'ll|\s+will|\s+should)\s+be\s+(?:with\s+you|in\s+your\s+(?:inbox|dropbox|drive|folder|mailbox)|"
-        r"over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow(?!\s+up))\b"
-        r"(?=[^.?]*\b(?:by|tomorrow|tonight|today|next|this|shortly|within|later|early|eod|cob|"
+        r"(?<!thoughts)(?<!prayers)(?<!hearts)(?<!things)"
+        r"(?:(?:'ll|\s+will|\s+should)\s+be\s+(?:with\s+you(?!\s+in\s+spirit)|in\s+your\s+(?:inbox|dropbox|drive|folder|"
+        r"mailbox)|over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow(?!\s+up))\b"
+        r"(?=[^.?]*\b(?:by(?!\s+(?:e-?mail|post|phone|courier|hand|separate))|tomorrow|tonight|today|next|this|shortly|within|later|early|eod|cob|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"), sep="|")),
     # with the verb left out, a deliverable and its day: "Revised quote by Thursday.", "Final color and sound
     # early next week."
@@ -584,6 +587,10 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"\bi(?<!when\si)(?<!if\si)(?<!once\si)(?<!after\si)(?<!before\si)(?<!as\si)(?<!until\si)(?<!that\si)"
         r"(?<!should\si)(?<!shall\si)(?<!can\si)(?<!could\si)(?<!would\si)(?<!do\si)(?<!did\si)(?<!may\si)"
         r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix)\s+"
+        # stock phrases: "I write to inform you", "I send my apologies", "I share your concern", "I prepare for"
+        r"(?!(?:to|regarding|about|this|from|in|on\s+behalf)\b|(?:my|our)\s+(?:apologies|regards|wishes|thanks|"
+        r"condolences|love|best)\b|(?:your|his|her|their|an?)\s|the\s+(?:concern|view|opinion|feeling)|for\b)"
+        r"(?![^.]*\?)"
         r"(?![^.?]*\b(?:every|each|always|usually|normally|often|weekly|daily|monthly)\b)"
         r"[^.?]{0,60}?\b(?:tomorrow|tonight|today|next\s+week|this\s+week|on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?|until|by|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b")),
@@ -619,9 +626,7 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?!I\b|We\b|You\b|Please\b|Let\b|Meeting\b|Call\b|Time\b|Date\b|It\b|This\b|That\b|"
     r"Everything\b|All\b|Order\b|Payment\b|Invoice\b|Delivery\b|Booking\b|Appointment\b|"
     r"Session\b)[A-Z][a-z]+)\s+(?:(?:also|just|already|then|has|had)\s+)?(?:said|says|mentioned|told|promised|"
-    r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b|"
-    r"\b(?:office|team|board|client|committee|manager|boss)\s+(?:has\s+|have\s+|had\s+)?(?:asked|said|mentioned|"
-    r"suggested|told)\b"
+    r"noted|thinks|believes|indicated|claims|claimed|wrote|writes|confirmed|explained|suggested|asked)\b"
 ))
 # A commitment that hangs on an open event is not one yet: "if I hear more, I'll let you know",
 # "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
@@ -709,20 +714,29 @@ _OUT_OF_OFFICE_SIGN = _rx(r"\b(?:until|returning|back\s+on|on\s+my\s+return|limi
 # A newsletter's or a platform's footer: what such mail asks ("Register now", "Book a free call") is
 # marketing, not a step between correspondents. Its headers usually keep it from detection; this is
 # for the mail that comes without them.
-_BULK_FOOTER = _rx(
-    r"^\W*unsubscribe\W*$|\bunsubscribe\s*\||\|\s*unsubscribe\b|"
-    r"\byou(?:'re|\s+are)?\s+(?:receiving|received|getting)\s+this\b|\byou\s+can\s+unsubscribe\b|"
-    r"\b(?:click\s+here\s+)?to\s+unsubscribe\b|\bmanage\s+(?:your\s+)?(?:email\s+|subscription\s+)?preferences\b|"
-    r"\bview\s+(?:this\s+(?:email|newsletter)\s+)?in\s+(?:your\s+)?browser\b")
+# A footer needs "unsubscribe" and one more sign: a person may mention unsubscribing, or carry a
+# confidentiality notice ("if you received this in error"), and still ask and promise.
+_UNSUBSCRIBE_LINK = _rx(r"(?m)^\W*unsubscribe\W*$|\bunsubscribe\s*\||\|\s*unsubscribe\b|"
+                        r"\bunsubscribe\s+from\s+(?:this|these|our|future|all)\s+(?:e-?mails?|mailings?|messages|list|"
+                        r"newsletters?|updates)\b")
+_BULK_SIGNS = (
+    _rx(r"\bunsubscribe\b"),
+    _rx(r"\byou(?:'re|\s+are)?\s+(?:receiving|received|getting)\s+this\b(?!\s+(?:e-?mail\s+|message\s+)?(?:in\s+error|"
+        r"by\s+mistake))"),
+    _rx(r"\bmanage\s+(?:your\s+)?(?:email\s+|subscription\s+)?preferences\b|\bupdate\s+your\s+(?:email\s+)?preferences\b"),
+    _rx(r"\bview\s+(?:this\s+(?:email|newsletter)\s+)?in\s+(?:your\s+)?browser\b"),
+    _rx(r"©|\ball\s+rights\s+reserved\b|\bno\s+longer\s+wish\s+to\s+receive\b"),
+)
 _FORWARDED = _rx(r"\bforwarded\s+message\b|\bbegin\s+forwarded\b|^-+\s*original\s+message")
 
 
 def _is_bulk(text: str) -> bool:
-    if "ubscribe" not in text and "receiv" not in text and "browser" not in text and "preferences" not in text:
+    tail = text[-800:]
+    if "nsubscribe" not in tail and "NSUBSCRIBE" not in tail:  # nearly all mail stops here
         return False
-    tail = ascii_lower(text[-800:])
-    return any(_BULK_FOOTER.search(line.strip()) for line in tail.splitlines()) and not _FORWARDED.search(
-        ascii_lower(text))
+    low = ascii_lower(tail)
+    signs = sum(1 for sign in _BULK_SIGNS if sign.search(low)) + (1 if _UNSUBSCRIBE_LINK.search(low) else 0)
+    return signs >= 2 and not _FORWARDED.search(ascii_lower(text))
 
 
 def _is_out_of_office(text: str) -> bool:
@@ -986,7 +1000,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     cancel = _MEET_CANCEL.search(low)
     if _REPORTED.search(body) and not cancel:
         return None
-    if cancel and _PAST_CANCEL.search(low):
+    if cancel and _PAST_CANCEL.search(low) and not _FUTURE_WORDS.search(low) and not _MEET_COUNTER.search(low):
         return None  # "Sorry the call got cancelled yesterday": history, nothing to act on
     if cancel and not _MEET_COUNTER.search(low):
         return "meeting", "both", "cancelled", 0
@@ -1061,9 +1075,11 @@ _DAY_WORDS = frozenset(
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
-_PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last|earlier|"
-                   r"this\s+morning|never)\b")
-_HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|^if\s+[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
+_PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
+                   r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
+_FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")
+_HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
+                     r"^if\s+(?![^,]*(?:\d|\b(?:today|tomorrow|tonight|next|morning|afternoon|evening|[a-z]+day)\b))[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
                      r"more\s+than\s+happy|feel\s+free)\b|"
                      r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
@@ -1264,6 +1280,9 @@ _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 # tomorrow by 2 and the final PDF on Sunday evening". A tail with a verb of its own ("and the
 # client will review it Monday") is someone else's deed, not a second promise.
 _AND_THE = _rx(r"(?:,\s*|\s)and\s+(?:then\s+)?(?:the|a|an|my|our|your|all\s+the)\s+")
+# "...and the numbers we agreed on Monday", "...and the notes from Friday's workshop": the day is the past's.
+_TAIL_NOT_OWN = _rx(r"\b(?:i|we|you|they|he|she|last|from|agreed|discussed|mentioned|asked)\b|[a-z]ed\b|day's\b")
+_TAIL_END = _rx(r"[,;]|\s[-–—]\s|\s(?:which|so|as|because|since)\s")
 _OWN_VERB = _rx(r"\b(?:will|'ll|is|are|was|were|has|have|had|can|could|should|would|must|needs?|may|might|"
                 r"says?|said|wants?|sends?|gets?)\b")
 
@@ -1272,7 +1291,8 @@ def _promises_apart(owner: str, sentence: str, segment: str, sent_at: datetime, 
     whole = _with_due("promise", owner, None, sentence, segment, sent_at, cfg)
     split = _AND_THE.search(segment)
     tail = segment[split.end():]
-    if _OWN_VERB.search(ascii_lower(tail)):
+    own = ascii_lower(_TAIL_END.split(tail, 1)[0])  # "...and the third by the 16th, which leaves you..."
+    if _OWN_VERB.search(own) or _TAIL_NOT_OWN.search(own):
         return [whole]
     first = _with_due("promise", owner, None, segment[:split.start()], segment[:split.start()], sent_at, cfg)
     second = _with_due("promise", owner, None, tail, tail, sent_at, cfg)

@@ -267,14 +267,18 @@ class ImapSession:
 
     def _read_ahead(self) -> bool:
         """Whether server bytes already wait in imaplib's buffer (or in the TLS layer's)."""
+        imap = self.client._imap
+        readbuf = getattr(imap, "_readbuf", None)
+        if readbuf is not None:  # Python 3.14 on: imaplib reads the socket into its own list, not through `file`
+            return any(readbuf)
         sock = self.client.socket()
         if isinstance(sock, ssl.SSLSocket) and sock.pending():
             return True
         timeout = sock.gettimeout()
         sock.settimeout(0.0)
         try:
-            return bool(self.client._imap.file.peek(1))
-        except OSError:  # nothing buffered and nothing on the wire (TLS says so with SSLWantReadError)
+            return bool(imap.file.peek(1))
+        except (OSError, ValueError):  # nothing buffered and nothing on the wire (TLS: SSLWantReadError)
             return False
         finally:
             sock.settimeout(timeout)

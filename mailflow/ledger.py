@@ -62,13 +62,14 @@ def fingerprint(kind: str, sentence: str, nth: int = 0) -> str:
 
 def findings(msg: Message, detection: Detection, own: frozenset[str]) -> Findings:
     contact = counterpart(msg, own)
-    seen: dict[str, int] = {}
+    # Counted on the exact sentence: one sentence split in two promises gets two keys, while two
+    # sentences that differ only in case or spacing still share one, and are stored once.
+    seen: dict[tuple[str, str], int] = {}
     items: list[NewItem] = []
     for item in detection.items:
-        plain = fingerprint(item.kind, item.sentence)
-        nth = seen[plain] = seen.get(plain, -1) + 1
+        nth = seen[(item.kind, item.sentence)] = seen.get((item.kind, item.sentence), -1) + 1
         items.append(NewItem(
-            fingerprint=fingerprint(item.kind, item.sentence, nth) if nth else plain, kind=item.kind, owner=item.owner,
+            fingerprint=fingerprint(item.kind, item.sentence, nth), kind=item.kind, owner=item.owner,
             debtor=debtor(item.owner, msg.direction), contact=contact, sentence=item.sentence,
             due=item.due, due_text=item.due_text, meeting_status=item.status,
             settled_by_reply=item.kind == "promise" and bool(_KEPT_BY_REPLY.search(item.sentence))))

@@ -58,6 +58,7 @@ DEADLINES = [
     ("in half an hour", at(2026, 11, 18, 10, 30), "in half an hour"),
     ("call you back in 10", at(2026, 11, 18, 10, 10), "back in 10"),  # minutes, when no unit follows
     ("back in 10 days", at(2026, 11, 28, 17, 30), "in 10 days"),
+    ("Thursday at 11 at the studio", at(2026, 11, 19, 11, 0), "Thursday at 11"),
     ("within 3 business days", at(2026, 11, 23, 17, 30), None),
     ("2026-12-01", at(2026, 12, 1, 17, 30), "2026-12-01"),
     ("by 3/4", at(2027, 4, 3, 17, 30), "3/4"),  # day first for a Berlin sender
@@ -116,6 +117,8 @@ MEETINGS = [
 ]
 
 NO_DATE = [
+    # a number before "at" is no hour unless a place follows
+    "We grew by 15 at the time", "Sizes from 8 at most stores", "Invoice total at 12 at 5% VAT",
     "May I ask a question?",
     "We march forward together.",
     "Give me a second.",

@@ -930,7 +930,8 @@ def test_an_hour_before_a_dash_is_read_and_regrouping_is_meeting() -> None:
     # ...and what only looks like one
     ("Sorry the call got cancelled yesterday — the whole team was off sick.", []),
     ("If anything's unclear, happy to jump on a call.", []),
-    ("The mayor's office has asked whether we could start the gala at 7pm instead of 7:30.", []),
+    ("Ok, the client said yes, I'll send the contract tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("If Thursday at 2 works for you, happy to meet at your office.", [("meeting", "proposed", at(11, 19, 14))]),
     ("Just confirming the fix went live at 3pm today and the checkout is working on all devices.", []),
     ("Just confirming our call tomorrow at 10.", [("meeting", "accepted", at(11, 19, 10))]),
     # a verb in the imperative's place that is no imperative
@@ -993,3 +994,32 @@ def test_a_newsletter_footer_makes_its_calls_to_action_nothing() -> None:
 ])
 def test_offers_of_times_occasions_and_questions_about_ones_own_step(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # found in review: shapes of this version that fired on ordinary sentences
+    ("Please send it by Friday then.", [("request", None, at(11, 20, 17, 30))]),
+    ("So the launch moves to Tuesday then.", []),
+    ("The call tomorrow was cancelled by the client this morning.", [("meeting", "cancelled", at(11, 19, 9))]),
+    ("The meeting was cancelled last week, can we do Friday at 2 instead?", [("meeting", "moved", at(11, 20, 14))]),
+    ("I write to inform you that the office will be closed on Friday.", []),
+    ("I send my apologies for Tuesday's meeting.", []),
+    ("I share your concern about the deadline on Friday.", []),
+    ("So I send it tomorrow then?", []),  # asks whether to; promises nothing yet
+    ("I'll send the deck tomorrow and the numbers we agreed on Monday.", [("promise", None, at(11, 19, 17, 30))]),
+    ("My thoughts will be with you tomorrow.", []),
+    ("A formal invitation will follow by email.", []),
+    ("Ben's lesson plan is due Friday.", []),
+])
+def test_what_review_found(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Could you send me the signed contract by Friday?\n\nKind regards,\nTom\n\nCONFIDENTIALITY NOTICE: if you received "
+    "this e-mail in error, please notify the sender. To unsubscribe from the Jira digest, ask IT.",
+    "Could you send me the signed contract by Friday?\nP.S. I clicked to unsubscribe from the Jira digest.",
+    "Could you send me the signed contract by Friday?\n\nYou are receiving this email because you are a customer.",
+])
+def test_a_person_who_mentions_unsubscribing_still_asks(text: str) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items] == ["request"]
