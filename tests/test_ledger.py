@@ -66,6 +66,11 @@ def test_two_promises_of_one_sentence_are_stored_apart_and_the_first_keeps_the_p
     assert redetect(db, OWN) == {"messages": 1, "added": 0, "updated": 2, "removed": 0, "kept": 0}
 
 
+def test_sentences_that_differ_only_in_case_still_share_one_key() -> None:
+    found = examine(message("I'll send the quote by Thursday.\n\ni'll send the quote by thursday.", outgoing=True), OWN)
+    assert len({item.fingerprint for item in found.items}) == 1
+
+
 def test_redetect_keeps_what_the_user_set_by_hand() -> None:
     db = store.open_db(":memory:")
     store.ensure_account(db, "work")
