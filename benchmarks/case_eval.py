@@ -16,7 +16,9 @@ by hand, with the expected items of every text:
   English written by non-native speakers); the 2026.11.8 rules were tuned on
   them;
 * cases_heldout.jsonl and cases_heldout2.jsonl: 200 cases each, written
-  blind, without running the detector; never tuned on.
+  blind, without running the detector; never tuned on;
+* cases_heldout3.jsonl: 200 more, written blind as a plain sample of a
+  freelancer's month of mail (not aimed at hard cases); never tuned on.
 
 Each line is {"id", "text", "sent_at", "direction", "expected", "note"}.
 `expected` lists items as "K@DUE" joined by ";": K is P, R or M (promise,

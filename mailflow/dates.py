@@ -20,9 +20,10 @@ import calendar
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +311,7 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                  r"for|with|if|in|at\s+(?:my|your|our|his|her|their|a\s+(?!time\b)|the\s+(?!time\b|end\b|moment\b|latest\b|"
                  r"earliest\b|most\b|least\b|same\b|rate\b))|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|"
                  r"instead|mon|tue|wed|thu|fri|sat|"
-                 r"sun)\b))")),
+                 r"sun|[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
@@ -354,6 +355,7 @@ class _Time:
     value: time
     part: bool = False  # from a part of day ("morning"), not a written hour
     bare: bool = False  # an hour with no minutes or am/pm ("at 3"): its half of the day is a guess
+    zone: tzinfo | None = None  # named after it ("3pm EST"); None: the sender's own
 
 
 def _week_monday(d: date) -> date:
@@ -769,6 +771,68 @@ def _time_from_match(name: str, m: re.Match[str], cfg: DateConfig) -> _Time | No
     return None
 
 
+# A zone named after a clock time: "3pm EST", "9:00 CET", "10am London time", "14:00 UTC+2". The
+# abbreviations mean what people mean by them, not their strict offsets: "EST" written in July is
+# New York's summer time, so each maps to the place's zone, which knows its daylight saving.
+_ZONE_NAMES = {
+    **dict.fromkeys(("utc", "gmt", "zulu"), "UTC"),
+    **dict.fromkeys(("bst", "uk", "london", "british"), "Europe/London"),
+    **dict.fromkeys(("wet", "west", "lisbon", "portugal"), "Europe/Lisbon"),
+    **dict.fromkeys(("cet", "cest", "central european", "berlin", "germany", "amsterdam", "brussels", "vienna",
+                     "zurich", "stockholm", "oslo", "copenhagen", "warsaw", "prague"), "Europe/Berlin"),
+    **dict.fromkeys(("paris", "france"), "Europe/Paris"),
+    **dict.fromkeys(("madrid", "spain"), "Europe/Madrid"),
+    **dict.fromkeys(("rome", "italy"), "Europe/Rome"),
+    **dict.fromkeys(("eet", "eest", "eastern european", "helsinki", "athens", "kyiv", "kiev"), "Europe/Helsinki"),
+    **dict.fromkeys(("est", "edt", "et", "eastern", "new york", "nyc", "ny", "toronto", "boston"), "America/New_York"),
+    **dict.fromkeys(("cst", "cdt", "ct", "central", "chicago", "texas", "dallas", "austin"), "America/Chicago"),
+    **dict.fromkeys(("mst", "mdt", "mt", "mountain", "denver"), "America/Denver"),
+    **dict.fromkeys(("pst", "pdt", "pt", "pacific", "la", "los angeles", "san francisco", "sf", "seattle",
+                     "vancouver", "california"), "America/Los_Angeles"),
+    **dict.fromkeys(("ist", "india", "indian", "mumbai", "delhi", "bangalore", "bengaluru"), "Asia/Kolkata"),
+    **dict.fromkeys(("gst", "dubai", "gulf"), "Asia/Dubai"),
+    **dict.fromkeys(("sgt", "singapore"), "Asia/Singapore"),
+    **dict.fromkeys(("hkt", "hong kong"), "Asia/Hong_Kong"),
+    **dict.fromkeys(("jst", "tokyo", "japan"), "Asia/Tokyo"),
+    **dict.fromkeys(("awst", "perth"), "Australia/Perth"),
+    **dict.fromkeys(("aest", "aedt", "aet", "sydney", "melbourne", "canberra"), "Australia/Sydney"),
+    **dict.fromkeys(("nzst", "nzdt", "nzt", "new zealand", "auckland", "wellington"), "Pacific/Auckland"),
+}
+# Two letters are a zone only in capitals: "3pm PT", but not "at 3 pm la".
+_ZONE_AFTER = _rx(r"[ \t]*\(?[ \t]*(?:(?P<fixed>(?:utc|gmt)[ \t]?(?P<sign>[+\-\u2212])[ \t]?(?P<oh>\d{1,2})"
+                  r"(?::?(?P<om>[0-5]\d))?)|(?P<place>[a-z]+(?:[ \t][a-z]+){0,2}?)[ \t]+time|"
+                  # "3pm Eastern", but not "3pm Central Station"
+                  r"(?P<region>eastern|central|pacific|mountain)(?-i:(?![ \t]+[A-Z]))|(?P<abbr>[a-z]{2,5}))"
+                  r"(?![a-z\d])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # a system without that zone's data keeps the sender's
+        return None
+
+
+def _zoned(t: _Text, found: _Time) -> _Time:
+    """The time with the zone named right after it, if any, its span grown to hold it."""
+    m = _ZONE_AFTER.match(t.raw, found.end)
+    if m is None:
+        return found
+    if m["fixed"]:
+        hours, minutes = int(m["oh"]), int(m["om"] or 0)
+        if hours > 14 or minutes >= 60:
+            return found
+        offset = timedelta(hours=hours, minutes=minutes) * (-1 if m["sign"] != "+" else 1)
+        return replace(found, end=m.end(), zone=timezone(offset))
+    word = m["place"] or m["region"] or m["abbr"]
+    if len(word) == 2 and not word.isupper():
+        return found
+    name = _ZONE_NAMES.get(" ".join(word.lower().split()))
+    zone = _zone(name) if name else None
+    return replace(found, end=m.end(), zone=zone) if zone else found
+
+
 _PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "evening": "evening",
                "tonight": "tonight", "night": "tonight", "eod": "end_of_day", "cob": "end_of_day"}
 
@@ -784,14 +848,14 @@ def _find_times(t: _Text, cfg: DateConfig, taken: list[tuple[int, int]]) -> list
                 continue
             hit = _time_from_match(name, m, cfg)
             if hit:
-                found.append(hit)
+                found.append(_zoned(t, hit))
                 spans.append(m.span())
     for m in (_PART_RE.finditer(t.low) if "part" in t.wanted else ()):
         if any(m.start() < e and s < m.end() for s, e in spans):
             continue
         part = " ".join(m["part"].lower().split())
         key = _PART_HOURS.get(part, "end_of_day")
-        found.append(_Time(m.start(), m.end(), cfg.hour(key), part=True))
+        found.append(_zoned(t, _Time(m.start(), m.end(), cfg.hour(key), part=True)))
         spans.append(m.span())
     return sorted(found, key=lambda x: x.start)
 
@@ -813,7 +877,7 @@ def _times_after_dates(t: _Text, anchors: list[_Anchor], times: list[_Time]) -> 
             continue
         if m["m4"] is not None and m["h"] and len(m["h"]) != 2:
             continue
-        extra.append(_Time(m.start("h"), m.end(), time(int(m["h"]), int(m["m"] or m["m4"] or 0))))
+        extra.append(_zoned(t, _Time(m.start("h"), m.end(), time(int(m["h"]), int(m["m"] or m["m4"] or 0)))))
     return extra
 
 
@@ -957,7 +1021,11 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
     if hint and near and near.part:
         near = None  # "tonight and ... tomorrow morning": "tonight" already names its hour
     t = near.value if near else (cfg.hour(_PART_HOURS.get(hint, hint)) if hint else None)
-    due = _combine(d0, d1, t, kind, cfg, ref.tzinfo)
+    if near and near.zone is not None and ref.tzinfo is not None:
+        # "Tuesday at 3pm EST" is Tuesday's 3pm in New York, said in the sender's offset
+        due = _combine(d0, d1, t, kind, cfg, near.zone).astimezone(ref.tzinfo)
+    else:
+        due = _combine(d0, d1, t, kind, cfg, ref.tzinfo)
     span_start, span_end = g_start, g_end
     if near:
         span_start, span_end = min(span_start, near.start), max(span_end, near.end)
@@ -982,11 +1050,12 @@ def _nearest_time(times: list[_Time], start: int, end: int) -> _Time | None:
 
 
 def _resolve_time_only(text: str, ref: datetime, t: _Time) -> Resolution:
-    """A time with no day is today's, or tomorrow's once today's has passed."""
-    due = datetime.combine(ref.date(), t.value, tzinfo=ref.tzinfo)
+    """A time with no day is today's, or tomorrow's once today's has passed (today where its zone is)."""
+    zone = t.zone if t.zone is not None and ref.tzinfo is not None else ref.tzinfo
+    due = datetime.combine(ref.astimezone(zone).date() if zone is not ref.tzinfo else ref.date(), t.value, tzinfo=zone)
     if due <= ref and not t.part:
-        due += timedelta(days=1)
-    return Resolution(due, text[t.start:t.end].strip(), True)
+        due = datetime.combine(due.date() + timedelta(days=1), t.value, tzinfo=zone)
+    return Resolution(due.astimezone(ref.tzinfo) if zone is not ref.tzinfo else due, text[t.start:t.end].strip(), True)
 
 
 _DP_TIME = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b|noon|midnight", _I)

@@ -300,3 +300,49 @@ def test_the_weekend_said_on_a_monday_is_the_one_just_gone() -> None:
 def test_the_nth_week_of_a_month(text: str, kind: str, expected: datetime) -> None:
     found = resolve(text, datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), kind=kind)
     assert found is not None and found.due.replace(tzinfo=None) == expected
+
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+@pytest.mark.parametrize("text,kind,ref,expected,due_text", [
+    # Tuesday's 3pm in New York is 21:00 in Berlin; the due keeps the sender's offset.
+    ("Let's talk Tuesday at 3pm EST.", "meeting", REF, at(2026, 11, 24, 21, 0), "Tuesday at 3pm EST"),
+    ("Let's meet at 3 EST tomorrow.", "meeting", REF, at(2026, 11, 19, 21, 0), None),
+    ("Can we talk at 3pm Eastern on Friday?", "meeting", REF, at(2026, 11, 20, 21, 0), None),
+    ("Call at 10am Pacific time Monday?", "meeting", REF, at(2026, 11, 23, 19, 0), None),
+    ("The call is at 10:00 PT on Friday.", "meeting", REF, at(2026, 11, 20, 19, 0), None),
+    ("Can we do a call at 8 PM IST tomorrow?", "meeting", REF, at(2026, 11, 19, 15, 30), None),
+    ("Can we talk at 4pm London time on Monday?", "meeting", REF, at(2026, 11, 23, 17, 0), None),
+    ("Call at 14:00 UTC+2 on Thursday?", "meeting", REF, at(2026, 11, 19, 13, 0), None),
+    ("Please send it by 5pm PST Friday.", "request", REF, at(2026, 11, 21, 2, 0), None),
+    # Friday 9am in Sydney is still Thursday in Berlin and in Vancouver.
+    ("Can we talk at 9am Sydney time on Friday?", "meeting", REF, at(2026, 11, 19, 23, 0), None),
+    ("Can we talk at 9am AEDT on Friday?", "meeting", datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Vancouver")),
+     at(2026, 11, 19, 14, 0, ZoneInfo("America/Vancouver")), None),
+    # Without a day: today's hour in that zone, or tomorrow's once it has passed there.
+    ("Call at 11pm EST?", "meeting", REF, at(2026, 11, 19, 5, 0), "11pm EST"),
+    ("Call at 8am EST?", "meeting", REF, at(2026, 11, 18, 14, 0), None),  # 04:00 in New York now
+    ("Call at 9am AEDT?", "meeting", REF, at(2026, 11, 18, 23, 0), None),
+    # The sender's own zone, named, changes nothing; "EST" in July is New York's summer time.
+    ("Call Thursday 9am CET / 8am GMT?", "meeting", REF, at(2026, 11, 19, 9, 0), None),
+    ("Let's talk on 14 July at 3pm EST.", "meeting", REF, at(2027, 7, 14, 21, 0), None),
+])
+def test_a_zone_named_after_the_time_is_that_zone(text: str, kind: str, ref: datetime, expected: datetime,
+                                                  due_text: str | None) -> None:
+    found = resolve(text, ref, kind=kind)
+    assert found is not None and found.due == expected
+    assert found.due.tzinfo is ref.tzinfo  # said in the sender's zone
+    if due_text:
+        assert found.text == due_text
+
+
+@pytest.mark.parametrize("text", [
+    "Let's meet at 3pm Central Station on Friday.",  # a place, not Chicago
+    "Let's talk at 3 pm la on Friday.",  # two letters count only in capitals
+    "Let's talk Friday at 3pm your time.",  # the reader's zone is not known: the sender's stands
+    "Let's talk Friday at 3pm, OK?",
+])
+def test_words_after_a_time_that_are_no_zone(text: str) -> None:
+    found = resolve(text, REF, kind="meeting")
+    assert found is not None and found.due == at(2026, 11, 20, 15, 0)
