@@ -254,16 +254,38 @@ class ImapSession:
 
     def wait_for_mail(self, seconds: float) -> bool:
         """IDLE on the selected folder for up to `seconds`; True when the server announced new mail."""
-        self._call("IDLE", self.client.idle)
+        announced = self._call("IDLE", self._start_idle)
         responses: list[Any] = []
         try:
             # Mail that came in just before IDLE is announced in the same packet as "+ idling":
             # imaplib has already read it into its buffer, where polling the socket cannot see it.
-            if not self._read_ahead():
+            if not announced and not self._read_ahead():
                 responses = self._call("IDLE", self.client.idle_check, timeout=seconds)
         finally:
             _text, late = self._call("IDLE DONE", self.client.idle_done)
-        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in [*responses, *late])
+        return announced or any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in [*responses, *late])
+
+    def _start_idle(self) -> bool:
+        """Send IDLE and read up to the server's "+"; True when new mail was announced before it.
+
+        A server may send untagged responses at any time (RFC 3501, 7.), "* 4 EXISTS"
+        before "+ idling" included; imapclient's idle() takes any such line for a
+        protocol error. The IDLE's tag is left where imapclient's idle_check() and
+        idle_done() look for it.
+        """
+        imap = self.client._imap
+        tag = imap._command("IDLE")
+        announced = False
+        while True:
+            line = imap._get_response()  # None: the continuation
+            if line is None:
+                break
+            if tag in imap.tagged_commands and imap.tagged_commands[tag] is not None:
+                typ, data = imap.tagged_commands.pop(tag)
+                raise IMAPClientError(f"IDLE refused: {typ} {_text(data[0]) if data else ''}".strip())
+            announced |= line.endswith((b" EXISTS", b" RECENT"))
+        self.client._idle_tag = tag
+        return announced
 
     def _read_ahead(self) -> bool:
         """Whether server bytes already wait in imaplib's buffer (or in the TLS layer's)."""

@@ -312,12 +312,13 @@ def test_a_session_turns_a_refusal_into_imap_error_and_lets_a_cut_through_for_th
 def test_mail_announced_with_the_idle_continuation_is_not_waited_for() -> None:
     # Mail that arrived just before IDLE comes in the same packet as "+ idling": imaplib
     # buffers it while reading the continuation, and the socket shows nothing more.
-    server = ScriptedServer([SELECT_REPLY, CAPABILITY_REPLY, b"+ idling\r\n* 4 EXISTS\r\n", b"<previous-tag> OK Idle completed.\r\n",
-                             NOOP_REPLY])
+    server = ScriptedServer([SELECT_REPLY, CAPABILITY_REPLY, b"+ idling\r\n* 4 EXISTS\r\n",
+                             b"<previous-tag> OK Idle completed.\r\n", NOOP_REPLY])
     session = ImapSession(SimpleNamespace(imap_host="127.0.0.1", imap_port=server.port))  # type: ignore[arg-type]
     session.client = IMAPClient("127.0.0.1", server.port, ssl=False, timeout=10)
     try:
         session.client.select_folder("INBOX", readonly=True)
+        assert session.supports_idle()  # as `mailflow run` asks before it idles
         started = time.monotonic()
         assert session.wait_for_mail(120)
         assert time.monotonic() - started < 60  # not the whole IDLE round
@@ -327,6 +328,42 @@ def test_mail_announced_with_the_idle_continuation_is_not_waited_for() -> None:
         server.thread.join(5)
     assert [command.split(b" ", 1)[-1] for command in server.commands[1:]] == [
         b'EXAMINE "INBOX"\r\n', b"CAPABILITY\r\n", b"IDLE\r\n", b"DONE\r\n", b"NOOP\r\n"]
+
+
+def idle_once(reply: bytes, *, then: list[bytes]) -> tuple[Any, float, list[bytes]]:
+    """What wait_for_mail returns (or raises) when the server answers IDLE with `reply`."""
+    server = ScriptedServer([SELECT_REPLY, CAPABILITY_REPLY, reply, *then])
+    session = ImapSession(SimpleNamespace(imap_host="127.0.0.1", imap_port=server.port))  # type: ignore[arg-type]
+    session.client = IMAPClient("127.0.0.1", server.port, ssl=False, timeout=10)
+    started = time.monotonic()
+    try:
+        session.client.select_folder("INBOX", readonly=True)
+        assert session.supports_idle()
+        try:
+            outcome: Any = session.wait_for_mail(120)
+        except ImapError as exc:
+            outcome = exc
+        if then:
+            assert session.client.noop()[0] == b"NOOP done."
+    finally:
+        session.client.shutdown()
+        server.thread.join(5)
+    return outcome, time.monotonic() - started, [c.split(b" ", 1)[-1] for c in server.commands[1:]]
+
+
+def test_mail_announced_before_the_idle_continuation_is_news_not_an_error() -> None:
+    # RFC 3501 lets a server send "* 4 EXISTS" before "+ idling"; imapclient's idle() raised on it.
+    outcome, seconds, commands = idle_once(b"* 4 EXISTS\r\n+ idling\r\n",
+                                           then=[b"<previous-tag> OK Idle completed.\r\n", NOOP_REPLY])
+    assert outcome is True and seconds < 60
+    assert commands == [b'EXAMINE "INBOX"\r\n', b"CAPABILITY\r\n", b"IDLE\r\n", b"DONE\r\n", b"NOOP\r\n"]
+
+
+def test_a_refused_idle_is_a_clear_error() -> None:
+    outcome, _seconds, commands = idle_once(b"<tag> BAD IDLE not allowed now\r\n", then=[])
+    assert isinstance(outcome, ImapError)
+    assert str(outcome).endswith("IDLE refused: BAD IDLE not allowed now")
+    assert commands[-1] == b"IDLE\r\n"  # and no DONE for an IDLE that never started
 
 
 # --- against Dovecot ----------------------------------------------------------------
