@@ -131,7 +131,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("numeric", _rx(r"(?<![\d.:/$£€-])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})"
                     r"(?:(?P=sep)(?P<y>\d{4}|\d{2})(?!\d))?(?P<dot>\.(?!\d))?(?![\d:/]|\.\d)")),
     ("day_range", _rx(rf"\b(?:from\s+|between\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:-|–|to|till|"
-                      rf"until|/|and)\s*"
+                      rf"until|/|and|or)\s*"
                       rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:\.?\s*(?:of\s+)?(?P<mon>{_MONTH_RE})\b\.?|"
                       rf"[./](?P<m>\d{{1,2}})\b\.?)"
                       r"(?:\s*,?\s*(?:[./])?(?P<y>(?:19|20)\d{2}|\d{2})(?![\d:.-]))?")),
@@ -144,7 +144,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ordinal", _rx(r"\b(?:(?:on|by|until|till|before|after|from|for)\s+(?:the\s+)?|the\s+)"
                     r"(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:century|floor|anniversary|birthday|place|time|"
                     r"percent|edition|round|version|draft|year|grade|row))")),
-    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:am|pm|"
+    # on the original text: "Thursday 3 PM" is an hour in any case
+    ("weekday_day", _rx(rf"\b(?P<wd>{_FULL_WD})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d|\s*(?:[aApP]\.?\s?[mM]\b|"
                         rf"h\b|[-–]\s*\d|to\s+\d))")),
     ("month_week", _rx(rf"\b(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last|final)\s+week\s+(?:of|in)\s+"
                        rf"(?:(?P<mon>{_MONTH_RE})(?:\s+(?P<y>(?:19|20)\d{{2}}))?|(?P<rel>this|next|the)\s+month)\b")),
@@ -174,9 +175,13 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     # "the Q3 report" names a report, not a deadline
                     r"(?!\s+(?:report|reports|results|numbers|figures|forecasts?|review|reviews|earnings|budget|"
                     r"plan|planning|targets?|sales|update|deck|presentation|campaign|roadmap|accounts|invoices?|data|"
-                    r"goals|okrs|kpis|revenue|pipeline|reporting|close|filing|statements?|newsletter)\b)")),
+                    r"goals|okrs|kpis|revenue|pipeline|reporting|close|filing|statements?|newsletter|vat|tax|taxes|returns?|payroll|"
+                    r"audit|content|calendar|estimates?|bonus(?:es)?|payments?|promo|promotion|spend|launch)\b)")),
     ("year", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*(?:the\s+)?)?"
-                 r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b")),
+                 r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b"
+                 # "the year-end review", "the year-end pack" name a piece of work, not a day
+                 r"(?!(?<=end)\s+(?!(?:and|or|so|if|as|at|when|but|please|then|latest|with|because|since|for|is|would|"
+                 r"will|to|too|as\s+well)\b)[a-z]{3,})")),
     ("offset", _rx(rf"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>{_NUM_RE})\s+(?P<biz>business\s+|working\s+)?"
                    r"(?P<unit>minute|min|hour|hr|day|week|fortnight|month)s?\b|"
                    rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b|"
@@ -211,7 +216,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
     "oclock": frozenset({"o'clock", "oclock", "clock"}),
-    "part": frozenset({"morning", "afternoon", "evening", "tonight", "night", "eod", "cob", "business", "day",
+    "part": frozenset({"morning", "afternoon", "arvo", "evening", "tonight", "night", "eod", "cob", "business", "day",
                        "thing"}),
 }
 
@@ -236,8 +241,10 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
     (re.compile(r"\d[:.h][0-5]\d").search, frozenset({"range_colon", "colon"})),
     (lambda low: "between" in low, frozenset({"between"})),
     # a cue word, then the hour: "at around 3" contains "around 3"; military's cues are all cued's
-    (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+\d").search,
+    (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~|make\s+it)\s+\d").search,
      frozenset({"cued", "military"})),
+    # an hour right before its day, in a question or an answer: "does 10 tomorrow work?", "10 tomorrow works"
+    (re.compile(r"\d\s+(?:tomorrow|tmrw|today|tonight|on\s|mon|tue|wed|thu|fri)").search, frozenset({"hour_day"})),
 )
 _NEEDS_DIGIT = frozenset().union(*(names for _, names in _DIGIT_GATES))
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
@@ -305,13 +312,15 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     r"(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?P<mer>am|pm)?\b")),
     ("meridiem", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3])(?:[:.h]?(?P<m>[0-5]\d))?\s*" + _MERIDIEM)),
     ("colon", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")),
-    ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
+    ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~|make\s+it)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/\-–—]|\.(?!\d)|\s(?:on|this|tomorrow|tmrw|tmr|today|tonight|next|or|and|-|–|to|o'clock|"
                  r"for|with|if|in|at\s+(?:my|your|our|his|her|their|a\s+(?!time\b)|the\s+(?!time\b|end\b|moment\b|latest\b|"
                  r"earliest\b|most\b|least\b|same\b|rate\b))|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|"
                  r"instead|mon|tue|wed|thu|fri|sat|"
                  r"sun|[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
+    ("hour_day", _rx(r"(?:^|\b(?:does|do|is|would|how\s+about|what\s+about|say|or|maybe|then)\s+)(?P<h>[01]?\d|2[0-3])"
+                     r"(?::(?P<m>[0-5]\d))?\s+(?=(?:tomorrow|tmrw|today|tonight|(?:on\s+)?(?:mon|tues|wednes|thurs|fri)day)\b)")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
@@ -321,7 +330,7 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Patterns that need neither a digit nor a trigger word run on every sentence (set in _Text.of).
 _UNTRIGGERED = frozenset(name for name, _ in (*_DATE_PATTERNS, *_TIME_PATTERNS)
                          if name not in _NEEDS_DIGIT and name not in _TRIGGERS)
-_PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|evening|tonight|"
+_PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|arvo|evening|tonight|"
                r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")
 # After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
 _AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|"
@@ -746,12 +755,12 @@ def _time_from_match(name: str, m: re.Match[str], cfg: DateConfig) -> _Time | No
         return _Time(m.start(), m.end(), time(h, int(g["m"] or 0))) if h is not None else None
     if name == "military":
         return _Time(m.start(), m.end(), time(int(g["h"]), int(g["m"])))
-    if name in ("colon", "cued"):
+    if name in ("colon", "cued", "hour_day"):
         # Without am/pm, "3:30" is as much a working-hours guess as "at 3": 15:30.
         # "03:30" and "15:30" are written on a 24-hour clock and stay as they are,
         # and so does "7:00", as often a morning start as an evening one.
         h, minutes = int(g["h"]), int(g["m"] or 0)
-        start = m.start("h") if name == "cued" else m.start()
+        start = m.start("h") if name in ("cued", "hour_day") else m.start()
         if g["m"] is None and h <= 7 or 1 <= h <= 6 and not g["h"].startswith("0"):
             return _Time(start, m.end(), time(_business_hour(h), minutes), bare=True)
         return _Time(start, m.end(), time(h, minutes))
@@ -833,7 +842,8 @@ def _zoned(t: _Text, found: _Time) -> _Time:
     return replace(found, end=m.end(), zone=zone) if zone else found
 
 
-_PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "evening": "evening",
+_PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "arvo": "afternoon",
+               "evening": "evening",
                "tonight": "tonight", "night": "tonight", "eod": "end_of_day", "cob": "end_of_day"}
 
 
@@ -900,7 +910,8 @@ def _group(anchors: list[_Anchor], text: str) -> list[list[_Anchor]]:
 
 def _pick_day(group: list[_Anchor]) -> tuple[date, date, _Anchor] | None:
     # "COB tomorrow": the day comes from "tomorrow"; "COB" only sets the hour
-    best = max(group, key=lambda a: (a.spec, a.part_hint is None))
+    # "Monday the 30th": the date, with the weekday to choose its month
+    best = max(group, key=lambda a: (a.spec, a.part_hint is None, a.weekday is None))
     weekday = next((a.weekday for a in group if a.weekday is not None), None)
     periods = [a for a in group if a.spec == 1]
     cands = list(best.candidates)

@@ -1262,7 +1262,7 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
         found = resolve(target, sent_at, kind=kind, config=cfg)
         # A move whose new time cannot be read has no due: the rest of the sentence holds the old one.
         if found is None and target != sentence and (status != "moved" or target == segment):
-            found = resolve(sentence, sent_at, kind=kind, config=cfg)
+            found = resolve(_due_scope(sentence, segment), sent_at, kind=kind, config=cfg)
     except Exception as exc:  # a due is a bonus; a bug in the date layer must not lose the item
         log.warning("date resolution failed for %r: %s: %s", sentence[:80], type(exc).__name__, exc)
         log.debug("date resolution failed", exc_info=True)
@@ -1275,6 +1275,19 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
 
 
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
+_STRONG_BREAK = _rx(r"\s[-\u2013\u2014]+\s|;\s")
+
+
+def _due_scope(sentence: str, segment: str) -> str:
+    """Where an item's due may be read when its own words name none: its clause and what leads
+    into it ("By Friday, could you send the logo"), but not the next item's words ("Please send
+    me the login and I'll fix it today") nor a clause of its own ("The boxes arrive on Monday -
+    I'll make sure they are checked")."""
+    at = sentence.find(segment)
+    if at < 0:
+        return sentence
+    start = max((m.end() for m in _STRONG_BREAK.finditer(sentence, 0, at + 1)), default=0)
+    return sentence[start:at + len(segment)]
 
 # A second deliverable with a day of its own, its verb left out: "I'll send a first draft
 # tomorrow by 2 and the final PDF on Sunday evening". A tail with a verb of its own ("and the

@@ -346,3 +346,34 @@ def test_a_zone_named_after_the_time_is_that_zone(text: str, kind: str, ref: dat
 def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     found = resolve(text, REF, kind="meeting")
     assert found is not None and found.due == at(2026, 11, 20, 15, 0)
+
+
+@pytest.mark.parametrize("text,kind,expected,due_text", [
+    ("Thursday 3 PM works for us.", "meeting", at(2026, 11, 19, 15, 0), "Thursday 3 PM"),  # not "Thursday the 3rd"
+    ("I'll start on phase 2 on Monday the 30th.", "promise", at(2026, 11, 30, 17, 30), "Monday the 30th"),
+    ("Could we do the review on the 5th or 6th of January?", "meeting", at(2027, 1, 5, 9, 0), None),
+    ("does 10 tomorrow work for a quick call?", "meeting", at(2026, 11, 19, 10, 0), "10 tomorrow"),
+    ("10 tomorrow works. Talk then!", "meeting", at(2026, 11, 19, 10, 0), None),
+    ("how about 3 Friday?", "meeting", at(2026, 11, 20, 15, 0), None),
+    ("Could you make it 4 instead of 3 on Friday?", "meeting", at(2026, 11, 20, 16, 0), None),
+    ("I'll have the drone footage edited by Monday arvo.", "promise", at(2026, 11, 23, 14, 0), "Monday arvo"),
+    ("Could we close the books by year-end, please?", "request", at(2026, 12, 31, 17, 30), "year-end"),
+    ("I'll send the year-end pack on 4 January.", "promise", at(2027, 1, 4, 17, 30), None),
+])
+def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, expected: datetime,
+                                                       due_text: str | None) -> None:
+    found = resolve(text, REF, kind=kind)
+    assert found is not None and found.due == expected
+    if due_text:
+        assert found.text == due_text
+
+
+@pytest.mark.parametrize("text", [
+    "Could you tell us whether the Q4 VAT return should be filed?",  # Q4 names the return
+    "I'll send the year-end pack when the office reopens.",  # a piece of work, not a day
+    "Can you prepare the year-end accounts?",
+    "I'll send 3 tomorrow",  # a count, not an hour: the day alone
+])
+def test_quarters_and_year_ends_that_name_work_and_counts_before_a_day(text: str) -> None:
+    found = resolve(text, REF)
+    assert found is None or not found.has_time

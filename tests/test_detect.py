@@ -1023,3 +1023,17 @@ def test_what_review_found(text: str, expected: list) -> None:
 ])
 def test_a_person_who_mentions_unsubscribing_still_asks(text: str) -> None:
     assert [i.kind for i in detect(text, SENT_AT).items] == ["request"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # an item whose own words name no day takes one only from its own clause and what leads into it
+    ("Please send me the registrar login and I'll fix the DNS records today.",
+     [("request", None, None), ("promise", None, at(11, 18, 17, 30))]),
+    ("Let me know which one you prefer and I'll finalise it tonight.",
+     [("request", None, None), ("promise", None, at(11, 18, 20, 0))]),
+    ("By Friday, could you send the logo and I'll do the rest.",
+     [("request", None, at(11, 20, 17, 30)), ("promise", None, at(11, 20, 17, 30))]),
+    ("The boxes went out on Monday - I'll make sure the rest is checked.", [("promise", None, None)]),
+])
+def test_a_due_is_read_from_the_items_own_clause(text: str, expected: list) -> None:
+    assert _found(text) == expected
