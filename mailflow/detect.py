@@ -142,7 +142,8 @@ _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|ev
 _CUE_WORDS = frozenset(
     "checking following update please pls plz kindly let lets let's i'll ill we'll will shall going gonna could can "
     "would need needs want appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
-    "schedule scheduled reschedule cancel cancelled canceled postpone attached enclosed here here's sent done "
+    "schedule scheduled reschedule rescheduling cancel cancelled canceled postpone postponing pushing bumping "
+    "attached enclosed here here's sent done "
     "finished completed i'm expect sending perfect suits ideal confirming bail plan intend promise remember forget sure follow available free works "
     "discuss catch remind should must call speak session conference webinar workshop sync discussion invite "
     "attend attending participate suggest propose glad happy love ring phone uploaded shared forwarded submitted signed "
@@ -258,6 +259,10 @@ _MEETING_NOUN = _Needled(
     r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
     r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
     r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))\b"
+    # "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
+    r"(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|venue|rooms?|centre|center|hall|"
+    r"interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|photographer|footage|"
+    r"budget|logistics|transcripts?)\b)"
 ))
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
@@ -299,7 +304,8 @@ _MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _
     r"(?:won'?t|will\s+not)\s+make\s+(?:it|the|our|\w+day'?s|today'?s|tomorrow'?s)|double[\s-]booked|"
     r"(?:is|'s|are)\s+(?:no\s+good|out)\s+for\s+(?:me|us)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
-    r"is\s+off\b|bail(?:ing)?\s+on|pull\s+out\s+of)"
+    r"is\s+off\b(?!\s+(?:sick|ill|work|on|until|till|this|next|today|tomorrow|for\s+(?:the|a)\s+week))|"
+    r"bail(?:ing)?\s+on|pull\s+out\s+of)"
 ))
 # Meetings said the short way, each shape cheap on its own (anchored, or behind a needle) where
 # folded into the big patterns above they would slow every sentence: "call at 11 tmrw?", "Talk Monday
@@ -307,16 +313,33 @@ _MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _
 _SHORT_MEETING = _rx(
     r"^(?:quick\s+)?call\s+(?:at|on|tmrw|tomorrow|today|tonight|this|next|(?:mon|tues|wednes|thurs|fri)day)\b|"
     r"^(?:talk|speak)\s+(?:to\s+you\s+)?(?:on\s+)?(?:[a-z]+day|tomorrow|tmrw|tonight)\b|"
-    r"^same\s+time\s+(?:next\s+week|tomorrow|tmrw|on\s+[a-z]+day|[a-z]+day)\b")
+    r"^same\s+time\s+(?:next\s+week|tomorrow|tmrw|on\s+[a-z]+day|[a-z]+day)\b|"
+    # a calendar line: "Tue 24/11 15:00 CET - call re. budget", "Thu 10:00-11:00 kickoff"
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(?:\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\s+)?\d{1,2}(?::\d\d|\s*[ap]m)"
+    r"(?:\s*[-–]\s*\d{1,2}(?::\d\d)?(?:\s*[ap]m)?)?(?:\s+[a-z]{2,4})?\s*[-–—:]?\s*(?:call|meeting|kick-?off|review|workshop|"
+    r"session|sync|catch-?up|check-?in|demo|interview)\b|"
+    # going through the work together at an hour: "Let's review everything Friday at 11"
+    r"^(?:(?:ok|okay|so|great|then),?\s+)?let'?s\s+(?:review|go\s+(?:through|over)|discuss|look\s+at|walk\s+through|"
+    r"run\s+through|work\s+through|sit\s+down|regroup)\b(?=[^.?!]*(?:\d:\d\d|\d\s*[ap]m\b|\bat\s+\d{1,2}\b))")
 _THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\bat\s+\d{1,2})\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)"
                   r"(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
 _THEN_NOT_MEETING = _rx(r"\b(?:please|pls|deadline|due|closed|launch|moves?|delivery|send|by)\b")
-_MEETING_NOUN_MORE = _Needled("slot session lesson", _rx(
+_MEETING_NOUN_MORE = _Needled("slot session lesson kick tasting rehearsal review", _rx(
+    r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
+    r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
+    r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
     r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b"))
 _MEET_MINUTES = _Needled("min hour", _rx(
     r"\b(?:(?:can|could|shall)\s+(?:we|i)\s+(?:grab|have|get|steal|borrow|find)|do\s+you\s+have|have\s+you\s+got|"
     r"(?:you\s+)?got)\s+(?:you\s+for\s+)?(?:\d+|a\s+few|five|ten|fifteen|twenty|thirty|half\s+an|an)\s*-?\s*"
     r"(?:min(?:ute)?s?|hour)\b(?!\s+to\s+(?:look|check|review|read|fill|sign|answer|reply))"))
+
+
+# Saying yes to an event named: "Happy to join the kickoff on Monday at 10" (not "...if that helps").
+_HAPPY_TO_JOIN = _rx(r"^(?:(?:i'?d\s+be|i'?m|i\s+am|we'?re|we\s+are|we'?d\s+be)\s+)?(?:very\s+|more\s+than\s+)?(?:happy|glad|"
+                     r"delighted|pleased)\s+to\s+(?:join|attend|come\s+to)\b(?![^.]*\bif\b)")
+# A bare yes to the meeting just arranged: "Great, see you then!", "Talk then."
+_SEE_YOU_THEN = _rx(r"\bsee\s+you\s+(?:then|there)\b|^talk\s+(?:to\s+you\s+)?then\b")
 
 
 def _then_accept(low: str) -> bool:
@@ -367,7 +390,7 @@ _MEET_PAST = _rx(
     r"taking|meeting|lunch|dinner|coffee|speaking|talking|chatting|coming|hosting|having\s+(?:me|us))|"
     r"(?<!be\s)(?<!been\s)(?:great|nice|good|lovely|a\s+pleasure)\s+(?:to\s+)?(?:catch(?:ing)?[\s-]up|chat(?:ting)?|"
     r"talk(?:ing)?|speak(?:ing)?)\b(?!\s+(?:soon|again|next|tomorrow|later|then|on\s+[a-z]+day|in\s+the\s+new))|"
-    r"^how\s+(?:was|were|did)\b|(?:really\s+|so\s+)?enjoyed\s+(?:our|the|your|meeting|seeing|talking|speaking|chatting)|"
+    r"^how\s+(?:was|were|did)\b|^(?:(?:so|just|quick(?:ly)?),?\s+)?(?:to\s+)?recap\b|\brecap\s+of\b|(?:really\s+|so\s+)?enjoyed\s+(?:our|the|your|meeting|seeing|talking|speaking|chatting)|"
 
     r"(?<!have\s)(?<!'ve\s)had\s+(?:a|an|the|our)\b(?!\s+(?:chance|minute|moment)\b)|"
     r"minutes\s+from|as\s+part\s+of\s+(?:our|the|your|my)\s+(?:[\w-]+\s+)?(?:meeting|call|conversation|discussion)|per\s+(?:our|the|my|your)?\s*(?:phone\s+)?(?:call|conversation|meeting)|"
@@ -547,14 +570,18 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"on|next|this|end|eod|(?:mon|tues|wednes|thurs|fri)day)\b")),
     # work said to be on its way: "it'll be with you by Monday", "fix will be live within the hour",
     # "Quote to follow by close of play tomorrow", "you get the cut Monday"
-    (frozenset({"it'll", "ready", "live", "inbox"}), _rx(
+    (frozenset({"it'll", "ready", "live", "inbox", "shared", "sent", "emailed", "uploaded"}), _rx(
         r"(?:^|\b(?:it|this|that|the\s+(?:fix|update|draft|quote|invoice|site|page|files?|report|deck|"
-        r"design|changes|new\s+version|rest|cut|edit|proofs?|photos|contract|proposal))|^(?:fix|update|draft|quote|invoice|"
+        r"design|changes|new\s+version|rest|cut|edit|proofs?|photos|contract|proposal|(?:release\s+|meeting\s+)?notes|"
+        r"agenda|minutes|slides|samples|link|recording))|^(?:fix|update|draft|quote|invoice|"
         r"report|deck|cut|proofs?|photos|contract|proposal))"
-        r"(?:'ll|\s+will)\s+be\s+(?:with\s+you|in\s+your\s+inbox|live|up|ready|done|over\s+to\s+you)\b")),
+        r"(?:'ll|\s+will)\s+be\s+(?:with\s+you|in\s+your\s+inbox|live|up|ready|done|over\s+to\s+you|"
+        r"(?:shared|sent|emailed|uploaded)\b(?=[^.?]*\b(?:by|tomorrow|today|tonight|on|next|this|(?:mon|tues|wednes|"
+        r"thurs|fri)day)\b))\b")),
     (frozenset({"follow", "coming"}), _rx(
         r"^(?:(?:the|my|a|full|final|revised|updated|new)\s+)?(?:quote|invoice|draft|details|files?|contract|proposal|report|"
-        r"summary|notes|update|photos|link|estimate|breakdown|recap)\s+(?:to\s+follow|coming)\b")),
+        r"summary|notes|update|photos|link|estimate|breakdown|recap|agenda|minutes|slides|deck|invite|invitation|"
+        r"brief|schedule|timeline|samples?)\s+(?:to\s+follow|coming)\b")),
     (frozenset({"get"}), _rx(
         r"you(?<![a-z0-9']you)\s+get\s+(?:the|it|them|my|our|a)\b[^.?]*\b(?:tomorrow|tonight|today|next|this|by|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b(?![^.?]*\?)")),
@@ -699,6 +726,11 @@ def detect(
             items[lone], mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
+    if sum(1 for item in items if item.kind == "meeting") > 1:
+        # A "See you then," sign-off is the yes to a meeting the message already holds.
+        items = [item for item in items if not (item.kind == "meeting" and item.due is None
+                                                and item.status == "accepted"
+                                                and _SEE_YOU_THEN.search(ascii_lower(item.sentence)))]
     return Detection(tuple(items), tuple(completions))
 
 
@@ -762,6 +794,9 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
     if len(sentence) > _LEAN_MAX:
         return prev, mine
     low = ascii_lower(sentence)
+    if (prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind == "meeting"
+            and mine[0].due is None and _SEE_YOU_THEN.search(low)):
+        return prev, []  # "Monday at 1pm works. Talk then.": one meeting
     if (prev.kind == "meeting" and prev.status in ("proposed", "moved") and len(mine) == 1
             and mine[0].kind == "meeting" and mine[0].status in ("proposed", "accepted")
             and not _MEETING_NOUN.search(low) and not _MEET_WISH.search(low) and not _OWN_MEETING.search(low)):
@@ -904,7 +939,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
                                                        or _AT_HOUR.search(low))) or (
-        not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None)
+        not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None) or (
+        "then" in words and _SEE_YOU_THEN.search(low) is not None)
     meeting = _meeting(body, low, words) if maybe_meeting else None
     if meeting and _NO_RUSH.search(low_sentence) and not _MEETING_NOUN.search(low) and not _CALL_ME.search(low):
         meeting = None  # "No rush, Monday is fine" gives a day for work, not for a meeting
@@ -915,6 +951,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                         or _ATTENDING.search(low, promise[3], promise[3] + 40)
                         or _MEET_WISH.search(low, promise[3], promise[3] + 40)
                         or _CALL_VERB.search(low, promise[3], promise[3] + 40)
+                        or _MEET_MOVE.search(low, promise[3], promise[3] + 24)
                         or _INVITE.search(low))
     if meeting and (not promise or near):
         return [*found, (*meeting[:3], body)]
@@ -986,9 +1023,11 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     time_it_is = _TIME_IT_IS.match(low)
     instead = dayish and "instead" in low and not _DELIVERABLE.search(low) and not _IMPERATIVE.match(low)
     if not noun and not call_me and not invite and not time_it_is and not instead and not _CANT_MAKE_TIME.search(low) \
-            and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low) or _AVAILABLE.search(low)
+            and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)
+                                 or (_AVAILABLE.search(low) and _day_level(low, words))
                                  or _then_accept(low)
-                                 or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))):
+                                 or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))) \
+            and not ("then" in words and _SEE_YOU_THEN.search(low)):
         return None
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
@@ -997,6 +1036,9 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
         return None
     if _NOT_OURS.search(low):
         return None
+    if not (wish or call_me) and not _PROPOSAL_CUE.search(low) and (
+            _EVENT_RUNS.search(low) or len(_CLOCK_EACH.findall(low)) >= 3):
+        return None  # "the webinar runs 2-3pm on 9 December", a conference's timetable: facts, not a proposal
     cancel = _MEET_CANCEL.search(low)
     if _REPORTED.search(body) and not cancel:
         return None
@@ -1012,11 +1054,26 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
             or _PAST_PLAN.search(low):
         return None
     if _MEET_ACCEPT.search(low) or time_it_is or (dayish and _DAY_IS_GOOD.search(low) and not _NO_RUSH.search(low)) \
+            or _HAPPY_TO_JOIN.match(low) \
             or _then_accept(low):
         return "meeting", "both", "accepted", 0
-    if wish or call_me or invite or dayish or _MEET_PROPOSE.search(low):
+    if wish or call_me or invite or (dayish and _day_level(low, words)) or _MEET_PROPOSE.search(low):
         return "meeting", "both", "proposed", 0
     return None
+
+
+def _day_level(low: str, words: set[str]) -> bool:
+    """A day or an hour, not only a month: "the workshop in June" is talk, "the workshop on Friday" a plan."""
+    return not words.isdisjoint(_DAY_LEVEL_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
+
+
+# An event described, not proposed: "the keynote runs 7-7:45", "the breakfast takes place on Friday".
+_EVENT_RUNS = _Needled("runs takes served open", _rx(
+    r"\b(?:runs|will\s+run|takes\s+place|will\s+take\s+place|is\s+served|doors\s+open)\b"))
+_CLOCK_EACH = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)")
+# What makes a described event the reader's to go to: an ask, an invitation, a "see you".
+_PROPOSAL_CUE = _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|shall\s+we|"
+                    r"works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b")
 
 
 # "Nice to talk to you, and I look forward to meeting you in town": a past meeting, then a next one.
@@ -1072,6 +1129,9 @@ _DAY_WORDS = frozenset(
     "morning afternoon evening jan feb mar apr jun jul aug sep sept oct nov dec january february march april june july "
     "august september october november december".split()
 )
+_DAY_LEVEL_WORDS = frozenset(
+    "today tonight tomorrow monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri week noon "
+    "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
 _AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
@@ -1081,6 +1141,7 @@ _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day)
 _HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
                      r"^if\s+(?![^,]*(?:\d|\b(?:today|tomorrow|tonight|next|morning|afternoon|evening|[a-z]+day)\b))[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
                      r"more\s+than\s+happy|feel\s+free)\b|"
+                     r"\bin\s+case\s+you\s+(?:want|'d\s+like|would\s+like|wish|fancy)\s+to\s+(?:join|attend|come|tune\s+in|watch)\b|"
                      r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet|(?:happy|glad|willing)\s+to\s+(?:jump|hop|get)\s+on\s+a\s+(?:quick\s+)?call\s+if|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
@@ -1110,19 +1171,25 @@ _DAY_MEETING = _rx(
     r"a\s+|the\s+(?:call|meeting|chat))))\b"
 )
 _GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
-              r"(?:\s+(?:morning|afternoon|evening))?\s+")
+              r"(?:\s+(?:morning|afternoon|evening))?"
+              # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
+              r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?\s+")
 _DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
-                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk))"))
+                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but))|"
+                   # "Friday's fine"
+                   r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
+                   r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
 # A day that will do for a deadline is no meeting: "No rush, Monday is fine."
 _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
-    r"\b(?:for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
+    r"\b(?:(?<!aim\s)(?<!plan\s)(?<!opt\s)(?<!hope\s)for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
     r"that|a|tomorrow'?s|"
     r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b|"
     r"\b(?:before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|that|"
-    r"tomorrow'?s|today'?s|\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:demo|presentation|pitch|interview)\b"
+    r"tomorrow'?s|today'?s|\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:demo|presentation|pitch|interview|kick-?off|visit|"
+    r"workshop|shoot)\b"
 )
 _OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")
 
@@ -1332,6 +1399,11 @@ _TIME_IT_IS = _rx(r"^(?:(?:ok|okay|yes|yep|yeah|yup|sure|great|perfect|lovely|co
                   r"(?:at\s+)?)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s+(?:it\s+is|works|suits|is\s+(?:good|fine|great|perfect))\b")
 
 
+_MOVE_VERB_AFTER = _rx(r"\s+(?:push|move|reschedule|postpone|bump|shift|change|cancel)\b")
+_MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(?:ed|ing|s)?\s+(?:back\s+)?(?:our|the|this|"
+                           r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b")
+
+
 def _move_target(sentence: str) -> str:
     """Where a meeting moves to: "move our call from Tuesday to Friday" -> "Friday";
     "can't make 2pm today, can we do tomorrow?" -> the last clause; "push tomorrow's
@@ -1339,7 +1411,8 @@ def _move_target(sentence: str) -> str:
     low = ascii_lower(sentence)
     # The last "to" that a time follows: in "push our call to Friday so you have time to
     # watch it", Friday.
-    tos = list(_MOVE_TO.finditer(low))
+    # not the "to" of "I need to push our review"
+    tos = [t for t in _MOVE_TO.finditer(low) if not _MOVE_VERB_AFTER.match(low, t.end())]
     m = next((t for t in reversed(tos) if _WHEN_WORDS.match(low, t.end())), tos[-1] if tos else None)
     if m and low.startswith(" of", m.end()):
         # "do tomorrow's call at 10am instead of 9": the new time comes before "instead of".
@@ -1350,6 +1423,8 @@ def _move_target(sentence: str) -> str:
         cut = m.end()
     else:
         clause = _COUNTER_CLAUSE.match(low)
+        if not clause and "instead" not in low and _MOVE_WITHOUT_TARGET.search(low):
+            return ""  # "I need to push our Friday review": the day named is the one given up
         cut = clause.end() if clause else 0
     target = sentence[cut:]
     hour = _CLOCK.search(low, cut)

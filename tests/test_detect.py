@@ -1037,3 +1037,49 @@ def test_a_person_who_mentions_unsubscribing_still_asks(text: str) -> None:
 ])
 def test_a_due_is_read_from_the_items_own_clause(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # events described, timetables, and meetings only talked about: no agenda should ever go out for these
+    "Reminder for your records: the accessibility webinar runs 2-3pm on 9 December.",
+    "Our annual client breakfast takes place on Friday 11 December, 8-10am, at the Hotel Adlon.",
+    "Tue 8 Dec - registration 8:00-9:00, keynotes 9:00-12:30, workshops 14:00-17:00",
+    "For reference, here is the conference schedule:",
+    "Booking confirmed: 2 conference interpreters, 9 December, 9:00-17:00, Messe Frankfurt.",
+    "The team still talks about the workshop in June.",
+    "To recap today's call: the budget stays at EUR 12k and the launch date remains 15 January.",
+    "Otherwise I'm around all of December.",
+    "The Figma webinar runs 2-3pm CET on Thursday - here's the link in case you want to join.",
+    "I'm attaching the contract so we can both sign it before the kickoff.",
+])
+def test_events_described_and_meetings_talked_about_are_no_meetings(text: str) -> None:
+    assert [i.kind for i in detect(text, SENT_AT).items if i.kind == "meeting"] == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The webinar runs 2-3pm on Thursday, can you join?", [("meeting", "proposed", at(11, 19, 14))]),
+    ("Let's do the workshop on Friday.", [("meeting", "proposed", at(11, 20, 9))]),
+    ("I'm free Tuesday afternoon.", [("meeting", "proposed", at(11, 24, 14))]),
+    ("Thursday 3 PM CET works for us.", [("meeting", "accepted", at(11, 19, 15))]),
+    ("Friday's fine - 2pm as usual. See you then.", [("meeting", "accepted", at(11, 20, 14))]),
+    ("Tuesday works, but only after 2.", [("meeting", "accepted", at(11, 24, 14))]),
+    ("Happy to join the kickoff on Monday at 10.", [("meeting", "accepted", at(11, 23, 10))]),
+    ("Great, see you then!", [("meeting", "accepted", None)]),
+    ("Let's review everything Friday at 11.", [("meeting", "proposed", at(11, 20, 11))]),
+    ("Tue 24/11 15:00 CET - call re. budget.", [("meeting", "proposed", at(11, 24, 15))]),
+    ("Let's aim for a call next week to review the Q1 content calendar.", [("meeting", "proposed", at(11, 23, 9))]),
+    ("Monday at 1pm EST works - that's 7pm for me. Talk then.", [("meeting", "accepted", at(11, 23, 19))]),
+    ("I'm happy to confirm 10am on Thursday for the headshots. Please bring two outfits.\n\nSee you then,\nChris",
+     [("meeting", "accepted", at(11, 19, 10)), ("request", None, None)]),
+    # moves: the day named beside "push" is the one given up
+    ("I need to push our Friday review - the render farm is down. Could we do Monday at 10 instead?",
+     [("meeting", "moved", at(11, 23, 10))]),
+    ("Can we reschedule tomorrow's call?", [("meeting", "moved", None)]),
+    ("Pushing the review to next week.", [("meeting", "moved", at(11, 23, 9))]),
+    ("Half the team is off sick this week, so I'm going to push our Friday review to next week.",
+     [("meeting", "moved", at(11, 23, 9))]),
+    ("Agenda to follow tomorrow morning.", [("promise", None, at(11, 19, 9))]),
+    ("The release notes will be shared on Monday morning.", [("promise", None, at(11, 23, 9))]),
+])
+def test_meetings_accepted_in_passing_calendar_lines_and_moves(text: str, expected: list) -> None:
+    assert _found(text) == expected
