@@ -432,14 +432,16 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
-         "nice", "best", "welcome", "needed"}), _rx(
+         "nice", "best", "welcome", "needed", "help"}), _rx(
         r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
         r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
         r"hope\s+you\s+(?:can|could|will)\b|"
-        r"would\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
+        r"\bit(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?(?:to\s+(?:have|get|see|receive)|"
+        r"if\s+(?:you|u))\b|"
+        r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
         r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
         r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
     (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
@@ -1212,6 +1214,7 @@ _SMALL_TALK = _rx(
     r"life|it\s+going|(?:you|things)\s+been|the\s+family|the\s+kids|(?:your|the)\s+(?:\w+\s+)?(?:trip|weekend|"
     r"holidays?|vacation|flight|break|summer|christmas|evening|birthday|family|kids|honeymoon|move)|"
     r"(?:the|your)\s+new\s+\w+\s+settling|(?:the|your)\s+(?:new\s+)?[\w-]+\s+working\s+out)\b|"
+    r"did\s+you\s+(?:ever\s+)?end\s+up\s+(?:going|getting|seeing|visiting|making\s+it)\b|"
     r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
     r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
 )
@@ -1277,7 +1280,7 @@ _CONDITIONAL_SUPPORT = _rx(
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
     r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
-    r"^please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
+    r"(?:^|,\s+)please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
     r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
     r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks))\b"
 )

@@ -1083,3 +1083,14 @@ def test_events_described_and_meetings_talked_about_are_no_meetings(text: str) -
 ])
 def test_meetings_accepted_in_passing_calendar_lines_and_moves(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("It would really help to have the revised floor plans before Tuesday.", [("request", None, at(11, 24, 17, 30))]),
+    ("It'd be good to get your invoice before the 30th.", [("request", None, at(11, 30, 17, 30))]),
+    ("It would help if you could send it by Friday.", [("request", None, at(11, 20, 17, 30))]),
+    ("Following our call on Monday, please find the NDA attached.", []),
+    ("Did you ever end up going to the Web Summit in Lisbon?", []),
+])
+def test_asks_said_as_what_would_help_and_what_only_sounds_like_one(text: str, expected: list) -> None:
+    assert _found(text) == expected
