@@ -327,6 +327,7 @@ _THEN_NOT_MEETING = _rx(r"\b(?:please|pls|deadline|due|closed|launch|moves?|deli
 _MEETING_NOUN_MORE = _Needled("slot session lesson kick tasting rehearsal review", _rx(
     r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
     r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
+    r"\b(?:do|have|hold|schedule|book|set\s+up)\s+(?:the|our|a|this|that)\s+(?:[\w-]+\s+)?review\b|"
     r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
     r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b"))
 _MEET_MINUTES = _Needled("min hour", _rx(
@@ -797,8 +798,10 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
         return prev, mine
     low = ascii_lower(sentence)
     if (prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind == "meeting"
-            and mine[0].due is None and _SEE_YOU_THEN.search(low)):
-        return prev, []  # "Monday at 1pm works. Talk then.": one meeting
+            and mine[0].due is None and (_SEE_YOU_THEN.search(low) or not _MEETING_NOUN.search(low))):
+        # "Monday at 1pm works. Talk then.", "Can we hop on a call at 11:30? I want to talk through the
+        # pricing page.": one meeting
+        return prev, []
     if (prev.kind == "meeting" and prev.status in ("proposed", "moved") and len(mine) == 1
             and mine[0].kind == "meeting" and mine[0].status in ("proposed", "accepted")
             and not _MEETING_NOUN.search(low) and not _MEET_WISH.search(low) and not _OWN_MEETING.search(low)):

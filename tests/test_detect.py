@@ -1094,3 +1094,14 @@ def test_meetings_accepted_in_passing_calendar_lines_and_moves(text: str, expect
 ])
 def test_asks_said_as_what_would_help_and_what_only_sounds_like_one(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # what the meeting is for, said next, is the same meeting
+    ("Can we hop on a call tomorrow at 11:30am? I want to talk through the pricing page.",
+     [("meeting", "proposed", at(11, 19, 11, 30))]),
+    ("Could we do the year-end review on the 5th or 6th of January? Either morning works for me.",
+     [("meeting", "proposed", datetime(2027, 1, 5, 9, 0, tzinfo=BERLIN))]),
+])
+def test_a_meeting_and_what_it_is_for_are_one_meeting(text: str, expected: list) -> None:
+    assert _found(text) == expected
