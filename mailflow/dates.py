@@ -178,10 +178,11 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     r"goals|okrs|kpis|revenue|pipeline|reporting|close|filing|statements?|newsletter|vat|tax|taxes|returns?|payroll|"
                     r"audit|content|calendar|estimates?|bonus(?:es)?|payments?|promo|promotion|spend|launch)\b)")),
     ("year", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*(?:the\s+)?)?"
-                 r"(?P<which>this|next)\s+year\b|\b(?P<ye>year[-\s]end|end\s+of\s+(?:the\s+)?year)\b"
+                 r"(?P<which>this|next)\s+year\b|\b(?P<ye>(?:(?<=by\s)|(?<=before\s)|(?<=until\s)|(?<=till\s)|(?<=at\s)|"
+                 r"(?<=around\s)|(?<=after\s))year[-\s]end\b|year[-\s]end\b"
                  # "the year-end review", "the year-end pack" name a piece of work, not a day
-                 r"(?!(?<=end)\s+(?!(?:and|or|so|if|as|at|when|but|please|then|latest|with|because|since|for|is|would|"
-                 r"will|to|too|as\s+well)\b)[a-z]{3,})")),
+                 r"(?!\s+(?!(?:and|or|so|if|as|at|when|but|please|then|latest|with|because|since|for|is|would|"
+                 r"will|to|too|as\s+well)\b)[a-z]{3,})|end\s+of\s+(?:the\s+)?year\b)")),
     ("offset", _rx(rf"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>{_NUM_RE})\s+(?P<biz>business\s+|working\s+)?"
                    r"(?P<unit>minute|min|hour|hr|day|week|fortnight|month)s?\b|"
                    rf"\b(?P<n2>{_NUM_RE})\s+(?P<unit2>day|week|month)s?\s+from\s+(?:now|today)\b|"
@@ -241,7 +242,7 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
     (re.compile(r"\d[:.h][0-5]\d").search, frozenset({"range_colon", "colon"})),
     (lambda low: "between" in low, frozenset({"between"})),
     # a cue word, then the hour: "at around 3" contains "around 3"; military's cues are all cued's
-    (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~|make\s+it)\s+\d").search,
+    (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+\d").search,
      frozenset({"cued", "military"})),
     # an hour right before its day, in a question or an answer: "does 10 tomorrow work?", "10 tomorrow works"
     (re.compile(r"\d\s+(?:tomorrow|tmrw|today|tonight|on\s|mon|tue|wed|thu|fri)").search, frozenset({"hour_day"})),
@@ -312,14 +313,14 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                     r"(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?P<mer>am|pm)?\b")),
     ("meridiem", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3])(?:[:.h]?(?P<m>[0-5]\d))?\s*" + _MERIDIEM)),
     ("colon", _rx(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")),
-    ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~|make\s+it)\s+"
+    ("cued", _rx(r"\b(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+"
                  r"(?:around\s+|about\s+)?(?P<h>[01]?\d|2[0-3])(?:[.h](?P<m>[0-5]\d))?(?:\s*h\b)?"
                  r"(?=\s*(?:$|[,;!?)/\-–—]|\.(?!\d)|\s(?:on|this|tomorrow|tmrw|tmr|today|tonight|next|or|and|-|–|to|o'clock|"
                  r"for|with|if|in|at\s+(?:my|your|our|his|her|their|a\s+(?!time\b)|the\s+(?!time\b|end\b|moment\b|latest\b|"
                  r"earliest\b|most\b|least\b|same\b|rate\b))|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|"
                  r"instead|mon|tue|wed|thu|fri|sat|"
-                 r"sun|[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
-    ("hour_day", _rx(r"(?:^|\b(?:does|do|is|would|how\s+about|what\s+about|say|or|maybe|then)\s+)(?P<h>[01]?\d|2[0-3])"
+                 r"sun|[ecmp][sd]t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
+    ("hour_day", _rx(r"(?:^|\b(?:does|is|would|how\s+about|what\s+about|say|maybe|then)\s+)(?P<h>[01]?\d|2[0-3])"
                      r"(?::(?P<m>[0-5]\d))?\s+(?=(?:tomorrow|tmrw|today|tonight|(?:on\s+)?(?:mon|tues|wednes|thurs|fri)day)\b)")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
@@ -365,6 +366,7 @@ class _Time:
     part: bool = False  # from a part of day ("morning"), not a written hour
     bare: bool = False  # an hour with no minutes or am/pm ("at 3"): its half of the day is a guess
     zone: tzinfo | None = None  # named after it ("3pm EST"); None: the sender's own
+    zone_also: tuple[tzinfo, ...] = ()  # other places that go by the same name
 
 
 def _week_monday(d: date) -> date:
@@ -815,6 +817,25 @@ _ZONE_AFTER = _rx(r"[ \t]*\(?[ \t]*(?:(?P<fixed>(?:utc|gmt)[ \t]?(?P<sign>[+\-\u
                   r"(?![a-z\d])", re.IGNORECASE)
 
 
+# Other places that write the same words: a sender whose own offset is one of these meant their own
+# time ("3pm IST" from Tel Aviv, "3pm CST" from Shanghai, "3pm GMT" from London in July).
+_ZONE_ALSO = {
+    "ist": ("Asia/Jerusalem", "Europe/Dublin"),
+    **dict.fromkeys(("cst", "ct"), ("Asia/Shanghai",)),
+    "central": ("Europe/Berlin",),
+    **dict.fromkeys(("est", "aest", "aet"), ("Australia/Brisbane", "Australia/Sydney")),
+    "eastern": ("Europe/Helsinki",),
+    **dict.fromkeys(("mst", "mt"), ("America/Phoenix",)),
+    **dict.fromkeys(("gmt", "utc"), ("Europe/London",)),
+    "bst": ("Asia/Dhaka",),
+    "pst": ("Asia/Manila",),
+}
+# What may follow a zone: "3pm EST on Friday", "3pm CET works" (not "3pm CT scan", "10am central reception").
+_AFTER_ZONE = re.compile(r"[ \t]*(?:$|[^\sA-Za-z]|(?:on|at|tomorrow|today|tonight|this|next|works?|suits?|is|would|"
+                         r"for|if|then|or|and|please|time|instead|sharp|ok|okay|good|fine|that|which|so|but|to|until|till|"
+                         r"via|with|in|my|your|our|[a-z]+day)\b)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> tzinfo | None:
     try:
@@ -835,11 +856,26 @@ def _zoned(t: _Text, found: _Time) -> _Time:
         offset = timedelta(hours=hours, minutes=minutes) * (-1 if m["sign"] != "+" else 1)
         return replace(found, end=m.end(), zone=timezone(offset))
     word = m["place"] or m["region"] or m["abbr"]
-    if len(word) == 2 and not word.isupper():
+    if len(word) == 2 and not word.isupper() or not m["place"] and not _AFTER_ZONE.match(t.raw, m.end()):
         return found
-    name = _ZONE_NAMES.get(" ".join(word.lower().split()))
+    key = " ".join(word.lower().split())
+    name = _ZONE_NAMES.get(key)
     zone = _zone(name) if name else None
-    return replace(found, end=m.end(), zone=zone) if zone else found
+    if zone is None:
+        return found
+    return replace(found, end=m.end(), zone=zone, zone_also=tuple(z for z in map(_zone, _ZONE_ALSO.get(key, ())) if z))
+
+
+def _zone_for(t: _Time, ref: datetime) -> tzinfo | None:
+    """The zone a time was named in, or None for the sender's own: also when the sender's offset is
+    that of one of the name's meanings."""
+    if t.zone is None or ref.tzinfo is None:
+        return None
+    own = ref.utcoffset()
+    naive = ref.replace(tzinfo=None)
+    if any(z.utcoffset(naive) == own for z in (t.zone, *t.zone_also)):
+        return None
+    return t.zone
 
 
 _PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "arvo": "afternoon",
@@ -910,8 +946,12 @@ def _group(anchors: list[_Anchor], text: str) -> list[list[_Anchor]]:
 
 def _pick_day(group: list[_Anchor]) -> tuple[date, date, _Anchor] | None:
     # "COB tomorrow": the day comes from "tomorrow"; "COB" only sets the hour
-    # "Monday the 30th": the date, with the weekday to choose its month
-    best = max(group, key=lambda a: (a.spec, a.part_hint is None, a.weekday is None))
+    best = max(group, key=lambda a: (a.spec, a.part_hint is None))
+    if best.weekday is not None:
+        # "Monday the 30th": the date, when it falls on that weekday; "Tuesday the 23rd" (a Monday) stays Tuesday
+        dated = [a for a in group if a.spec == best.spec and a.weekday is None and a.candidates
+                 and a.candidates[0][0].weekday() == best.weekday]
+        best = dated[0] if dated else best
     weekday = next((a.weekday for a in group if a.weekday is not None), None)
     periods = [a for a in group if a.spec == 1]
     cands = list(best.candidates)
@@ -1032,9 +1072,10 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
     if hint and near and near.part:
         near = None  # "tonight and ... tomorrow morning": "tonight" already names its hour
     t = near.value if near else (cfg.hour(_PART_HOURS.get(hint, hint)) if hint else None)
-    if near and near.zone is not None and ref.tzinfo is not None:
+    zone = _zone_for(near, ref) if near else None
+    if zone is not None:
         # "Tuesday at 3pm EST" is Tuesday's 3pm in New York, said in the sender's offset
-        due = _combine(d0, d1, t, kind, cfg, near.zone).astimezone(ref.tzinfo)
+        due = _combine(d0, d1, t, kind, cfg, zone).astimezone(ref.tzinfo)
     else:
         due = _combine(d0, d1, t, kind, cfg, ref.tzinfo)
     span_start, span_end = g_start, g_end
@@ -1062,7 +1103,7 @@ def _nearest_time(times: list[_Time], start: int, end: int) -> _Time | None:
 
 def _resolve_time_only(text: str, ref: datetime, t: _Time) -> Resolution:
     """A time with no day is today's, or tomorrow's once today's has passed (today where its zone is)."""
-    zone = t.zone if t.zone is not None and ref.tzinfo is not None else ref.tzinfo
+    zone = _zone_for(t, ref) or ref.tzinfo
     due = datetime.combine(ref.astimezone(zone).date() if zone is not ref.tzinfo else ref.date(), t.value, tzinfo=zone)
     if due <= ref and not t.part:
         due = datetime.combine(due.date() + timedelta(days=1), t.value, tzinfo=zone)

@@ -579,7 +579,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"agenda|minutes|slides|samples|link|recording))|^(?:fix|update|draft|quote|invoice|"
         r"report|deck|cut|proofs?|photos|contract|proposal))"
         r"(?:'ll|\s+will)\s+be\s+(?:with\s+you|in\s+your\s+inbox|live|up|ready|done|over\s+to\s+you|"
-        r"(?:shared|sent|emailed|uploaded)\b(?=[^.?]*\b(?:by|tomorrow|today|tonight|on|next|this|(?:mon|tues|wednes|"
+        r"(?:shared|sent|emailed|uploaded)\b(?=[^.?,;]*\b(?:by|tomorrow|today|tonight|on|next|this|(?:mon|tues|wednes|"
         r"thurs|fri)day)\b))\b")),
     (frozenset({"follow", "coming"}), _rx(
         r"^(?:(?:the|my|a|full|final|revised|updated|new)\s+)?(?:quote|invoice|draft|details|files?|contract|proposal|report|"
@@ -1041,10 +1041,10 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
         return None
     if _NOT_OURS.search(low):
         return None
-    if not (wish or call_me) and not _PROPOSAL_CUE.search(low) and (
-            _EVENT_RUNS.search(low) or len(_CLOCK_EACH.findall(low)) >= 3):
-        return None  # "the webinar runs 2-3pm on 9 December", a conference's timetable: facts, not a proposal
     cancel = _MEET_CANCEL.search(low)
+    if not (wish or call_me or cancel) and not _PROPOSAL_CUE.search(low) and not _MEET_MOVE.search(low) \
+            and not _OUR_CALL.search(low) and (_EVENT_RUNS.search(low) or len(_CLOCK_EACH.findall(low)) >= 3):
+        return None  # "the webinar runs 2-3pm on 9 December", a conference's timetable: facts, not a proposal
     if _REPORTED.search(body) and not cancel:
         return None
     if cancel and _PAST_CANCEL.search(low) and not _FUTURE_WORDS.search(low) and not _MEET_COUNTER.search(low):
@@ -1069,13 +1069,19 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
 
 def _day_level(low: str, words: set[str]) -> bool:
     """A day or an hour, not only a month: "the workshop in June" is talk, "the workshop on Friday" a plan."""
-    return not words.isdisjoint(_DAY_LEVEL_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
+    return (not words.isdisjoint(_DAY_LEVEL_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
+            or _CALENDAR_DATE.search(low) is not None)
 
+
+# "on 3 December", "Dec 3", "the 3rd", "3/12": a day, where a month name alone is not
+_CALENDAR_DATE = _rx(r"\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+                     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d(?:st|nd|rd|th)\b")
 
 # An event described, not proposed: "the keynote runs 7-7:45", "the breakfast takes place on Friday".
 _EVENT_RUNS = _Needled("runs takes served open", _rx(
     r"\b(?:runs|will\s+run|takes\s+place|will\s+take\s+place|is\s+served|doors\s+open)\b"))
 _CLOCK_EACH = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)")
+_OUR_CALL = _rx(r"\b(?:call|meeting|chat|catch[\s-]?up)\b")
 # What makes a described event the reader's to go to: an ask, an invitation, a "see you".
 _PROPOSAL_CUE = _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|shall\s+we|"
                     r"works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b")

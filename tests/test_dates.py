@@ -355,7 +355,6 @@ def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     ("does 10 tomorrow work for a quick call?", "meeting", at(2026, 11, 19, 10, 0), "10 tomorrow"),
     ("10 tomorrow works. Talk then!", "meeting", at(2026, 11, 19, 10, 0), None),
     ("how about 3 Friday?", "meeting", at(2026, 11, 20, 15, 0), None),
-    ("Could you make it 4 instead of 3 on Friday?", "meeting", at(2026, 11, 20, 16, 0), None),
     ("I'll have the drone footage edited by Monday arvo.", "promise", at(2026, 11, 23, 14, 0), "Monday arvo"),
     ("Could we close the books by year-end, please?", "request", at(2026, 12, 31, 17, 30), "year-end"),
     ("I'll send the year-end pack on 4 January.", "promise", at(2027, 1, 4, 17, 30), None),
@@ -373,7 +372,45 @@ def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, e
     "I'll send the year-end pack when the office reopens.",  # a piece of work, not a day
     "Can you prepare the year-end accounts?",
     "I'll send 3 tomorrow",  # a count, not an hour: the day alone
+    "Let's make it 4 for dinner on Friday.",
+    "Can you do 2 tomorrow and 3 on Friday?",
+    "The text is set at 12 pt on the cover.",
 ])
 def test_quarters_and_year_ends_that_name_work_and_counts_before_a_day(text: str) -> None:
     found = resolve(text, REF)
     assert found is None or not found.has_time
+
+
+@pytest.mark.parametrize("text,ref,expected", [
+    # the sender's own offset is one of the name's meanings: their own time
+    ("Call at 3pm IST on Friday?", datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Jerusalem")),
+     datetime(2026, 11, 20, 15, 0, tzinfo=ZoneInfo("Asia/Jerusalem"))),
+    ("Call at 3pm IST on Friday?", datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/Dublin")),
+     datetime(2026, 7, 3, 15, 0, tzinfo=ZoneInfo("Europe/Dublin"))),
+    ("Call at 3pm CST on Friday?", datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+     datetime(2026, 11, 20, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))),
+    ("Call at 3pm EST on Friday?", datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Australia/Brisbane")),
+     datetime(2026, 11, 20, 15, 0, tzinfo=ZoneInfo("Australia/Brisbane"))),
+    ("Call at 3pm GMT on Friday?", datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+     datetime(2026, 7, 3, 15, 0, tzinfo=ZoneInfo("Europe/London"))),
+    ("Call at 3pm MST on Friday?", datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("America/Phoenix")),
+     datetime(2026, 7, 3, 15, 0, tzinfo=ZoneInfo("America/Phoenix"))),
+    ("Let's talk at 2pm Central on Friday.", REF, at(2026, 11, 20, 14, 0)),
+    # words after a time that only look like zones
+    ("My 3pm CT scan on Thursday is early.", REF, at(2026, 11, 19, 15, 0)),
+    ("Meet me Thursday at 10am eastern entrance.", REF, at(2026, 11, 19, 10, 0)),
+    # a weekday that does not fall on the date keeps the weekday, not a month months away
+    ("Tuesday the 23rd at 2pm", REF, at(2026, 11, 24, 14, 0)),
+])
+def test_a_zone_the_sender_lives_in_and_words_that_are_no_zone(text: str, ref: datetime, expected: datetime) -> None:
+    found = resolve(text, ref, kind="meeting")
+    assert found is not None and found.due == expected
+
+
+@pytest.mark.parametrize("text", [
+    "We need this done by year end otherwise we lose the budget",
+    "Please have it signed by year-end regardless.",
+])
+def test_a_year_end_after_by_is_a_deadline(text: str) -> None:
+    found = resolve(text, REF)
+    assert found is not None and found.due == at(2026, 12, 31, 17, 30)

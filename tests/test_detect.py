@@ -1105,3 +1105,14 @@ def test_asks_said_as_what_would_help_and_what_only_sounds_like_one(text: str, e
 ])
 def test_a_meeting_and_what_it_is_for_are_one_meeting(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # found in review: what the event rule must leave alone
+    ("The workshop that runs on Thursday at 2pm is cancelled.", [("meeting", "cancelled", at(11, 19, 14))]),
+    ("The call with the client takes place Thursday at 3pm.", [("meeting", "proposed", at(11, 19, 15))]),
+    ("Meeting with the accountant on 3 December.", [("meeting", "proposed", at(12, 3, 9))]),
+    ("The slides will be sent over when ready, the meeting is on Monday.", [("meeting", "proposed", at(11, 23, 9))]),
+])
+def test_cancellations_our_calls_and_dated_meetings_survive_the_event_rule(text: str, expected: list) -> None:
+    assert _found(text) == expected
