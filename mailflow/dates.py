@@ -1058,8 +1058,12 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
     ahead = [g for g in groups if max(c[1] for a in g for c in a.candidates[:1]) >= ref.date()]
     # A deadline is the day after "by": "I'm off from the 21st, so if I could have them by Wednesday".
     group = next((g for g in ahead if kind in DEADLINE_KINDS and (_BY_BEFORE.search(text, 0, g[0].start)
-                                                                  or _BY_START.match(text, g[0].start))),
-                 ahead[0] if ahead else groups[0])
+                                                                  or _BY_START.match(text, g[0].start))), None)
+    if group is None and kind in DEADLINE_KINDS:
+        # "the slides for Friday's review on Wednesday": a possessive day names an occasion, not the deadline
+        group = next((g for g in ahead if not text.startswith(("'s ", "’s "), g[-1].end)), None)
+    if group is None:
+        group = ahead[0] if ahead else groups[0]
     picked = _pick_day(group)
     if picked is None:
         return None

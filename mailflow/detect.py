@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.9"
+DETECTOR_VERSION = "2026.11.10"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -958,6 +958,16 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                         or _CALL_VERB.search(low, promise[3], promise[3] + 40)
                         or _MEET_MOVE.search(low, promise[3], promise[3] + 24)
                         or _INVITE.search(low))
+    if promise and (not meeting or meeting[3] >= promise[3]) and not words.isdisjoint(_ARTIFACT_WORDS):
+        artifact = _MEETING_ARTIFACT.search(low, promise[3])
+        if artifact:
+            # "I'll send a calendar invite for Monday at 10" proposes a time; "I'll send the
+            # meeting link tomorrow" only promises the link, and an agenda email for a
+            # call "tomorrow at 9:00" would be written about a time nobody named.
+            if artifact[1] not in _RECORD_WORDS and _FOR_WHEN.search(low, artifact.end()) \
+                    and (meeting or _INVITE_ARTIFACT.search(low, promise[3])):
+                return [*found, ("meeting", "both", "proposed", body)]
+            meeting = None
     if meeting and (not promise or near):
         return [*found, (*meeting[:3], body)]
     if meeting and promise:
@@ -977,6 +987,16 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         end = hits[k + 1][3] if k + 1 < len(hits) else len(body)
         found.append((kind, owner, status, body[pos:end]))
     return found
+
+
+_ARTIFACT_WORDS = frozenset({"link", "invite", "invitation", "dial-in", "dial", "details", "agenda", "notes", "minutes"})
+_MEETING_ARTIFACT = _rx(r"\b(?:send|sending|circulate|forward|share|email|drop|set\s+up|put|pop)\s+(?:\S+\s+){0,3}?"
+                        r"(link|invite|invitation|dial[\s-]?in|details|agenda|notes|minutes)\b")
+# Written about a meeting that is already set: "the notes for Friday's workshop" proposes nothing.
+_RECORD_WORDS = frozenset({"agenda", "notes", "minutes"})
+_INVITE_ARTIFACT = _rx(r"\b(?:invite|invitation|dial[\s-]?in)\b")
+_FOR_WHEN = _rx(r"\bfor\s+(?:(?:the|our|a|an|this|that|next|tomorrow'?s|today'?s)\s+)?(?:[a-z'-]+\s+){0,3}?(?:on\s+|at\s+)?"
+                r"(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|next\s+week|noon)")
 
 
 _LATE_WORDS = frozenset({"so", "get", "then"}) | _VERBLESS_NOUNS | _PRESENT_FOR_FUTURE
@@ -1200,7 +1220,11 @@ _MEETING_FOR = _rx(
     r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b|"
     r"\b(?:before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|that|"
     r"tomorrow'?s|today'?s|\w+day'?s)\s+(?:[\w:.-]+\s+){0,3}(?:demo|presentation|pitch|interview|kick-?off|visit|"
-    r"workshop|shoot)\b"
+    r"workshop|shoot)\b|"
+    # "the slides for Friday's review": a set occasion; "for a review" may still propose one
+    r"\b(?:send|share|prep|prepare|have|bring|get|finish|draft|make|put\s+together|ready|update|print|order)\b[^.?!]{0,40}?"
+    r"\bfor\s+(?:the|our|your|this|that|tomorrow'?s|today'?s|\w+day'?s)\s+"
+    r"(?:[\w:.-]+\s+){0,3}(?:review|workshop|demo|presentation|pitch|kick-?off|interview|visit|shoot)\b"
 )
 _OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")
 
@@ -1425,7 +1449,11 @@ def _move_target(sentence: str) -> str:
     # watch it", Friday.
     # not the "to" of "I need to push our review"
     tos = [t for t in _MOVE_TO.finditer(low) if not _MOVE_VERB_AFTER.match(low, t.end())]
-    m = next((t for t in reversed(tos) if _WHEN_WORDS.match(low, t.end())), tos[-1] if tos else None)
+    timed = [t for t in tos if _WHEN_WORDS.match(low, t.end())]
+    # "until" names the new time only when no "to" does: in "move our 9:30 to 11:00,
+    # I'm in sessions until 10:45" it is why, not where.
+    timed = [t for t in timed if t[0] not in ("until", "till")] or timed
+    m = timed[-1] if timed else tos[-1] if tos else None
     if m and low.startswith(" of", m.end()):
         # "do tomorrow's call at 10am instead of 9": the new time comes before "instead of".
         return sentence[:m.start()]

@@ -1116,3 +1116,22 @@ def test_a_meeting_and_what_it_is_for_are_one_meeting(text: str, expected: list)
 ])
 def test_cancellations_our_calls_and_dated_meetings_survive_the_event_rule(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a link or invite promised for a time proposes that time; one promised for a day is only a promise
+    ("I'll send the meeting link tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("I'll send a calendar invite for Monday at 10.", [("meeting", "proposed", at(11, 23, 10))]),
+    ("I'll send round a Teams invite for the kickoff on Monday at 10.", [("meeting", "proposed", at(11, 23, 10))]),
+    ("Let's meet Thursday at 2 and I'll send the agenda tomorrow.",
+     [("meeting", "proposed", at(11, 19, 14)), ("promise", None, at(11, 19, 17, 30))]),
+    # notes and slides for a set occasion are work, due on their own day, not the occasion's
+    ("I'll send the notes for Friday's workshop tomorrow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("I'll prep the deck for the demo on Thursday.", [("promise", None, at(11, 19, 17, 30))]),
+    ("Count me in for tomorrow's workshop.", [("meeting", "accepted", at(11, 19, 9))]),
+    # the new time follows "to"; "until" then says why
+    ("Can we move our 9:30 call to 11:00, I'm in sessions until 10:45.", [("meeting", "moved", at(11, 18, 11))]),
+    ("Can we push our call until next week?", [("meeting", "moved", at(11, 23, 9))]),
+])
+def test_links_invites_and_work_for_a_set_occasion(text: str, expected: list) -> None:
+    assert _found(text) == expected
