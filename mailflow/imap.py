@@ -283,6 +283,10 @@ class ImapSession:
             if tag in imap.tagged_commands and imap.tagged_commands[tag] is not None:
                 typ, data = imap.tagged_commands.pop(tag)
                 raise IMAPClientError(f"IDLE refused: {typ} {_text(data[0]) if data else ''}".strip())
+            if line.startswith(b"* BYE"):
+                # The server is closing; a server that then leaves the socket open
+                # would otherwise hold the watcher until the socket's timeout.
+                raise imaplib.IMAP4.abort(f"server closing: {_text(line[2:])}")
             announced |= line.endswith((b" EXISTS", b" RECENT"))
         self.client._idle_tag = tag
         return announced

@@ -366,6 +366,25 @@ def test_a_refused_idle_is_a_clear_error() -> None:
     assert commands[-1] == b"IDLE\r\n"  # and no DONE for an IDLE that never started
 
 
+def test_a_bye_before_the_idle_continuation_ends_the_wait_at_once() -> None:
+    # The server says BYE instead of "+ idling" and leaves the socket open: the
+    # watcher must reconnect now, not when the socket times out.
+    server = ScriptedServer([SELECT_REPLY, CAPABILITY_REPLY, b"* BYE Server shutting down.\r\n", NOOP_REPLY])
+    session = ImapSession(SimpleNamespace(imap_host="127.0.0.1", imap_port=server.port))  # type: ignore[arg-type]
+    session.client = IMAPClient("127.0.0.1", server.port, ssl=False, timeout=20)
+    started = time.monotonic()
+    try:
+        session.client.select_folder("INBOX", readonly=True)
+        assert session.supports_idle()
+        with pytest.raises(TRANSIENT) as caught:
+            session.wait_for_mail(120)
+        assert time.monotonic() - started < 10
+        assert "Server shutting down." in str(caught.value)
+    finally:
+        session.client.shutdown()
+        server.thread.join(5)
+
+
 # --- against Dovecot ----------------------------------------------------------------
 
 @pytest.mark.integration
