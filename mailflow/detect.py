@@ -561,7 +561,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"hiccups?|slowdowns?)\b).*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day)\b")),
     (frozenset({"can"}), _rx(
-        r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
+        r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)(?<!\bbefore\s)(?<!\buntil\s)(?<!\bonce\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
         r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
         r"(?:" + _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+|^)(?:sending|preparing|putting\s+together|working\s+on|finishing)\b"
@@ -643,8 +643,8 @@ _NEGATION = _rx(
     r"|\bnot\s+(?:going|planning)\s+to\b"
 )
 _HEDGE = _rx(
-    r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)\s+(?:like|want|prefer|need|wish|'d\s+like|"
-    r"would\s+like)|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
+    r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
+    r"wish|would\s+(?:like|prefer)))|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
     r"(?:i|we)\s+hope\s+to|happy\s+to|glad\s+to|would\s+be\s+happy|wondering\s+if|"
@@ -968,6 +968,9 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                     and (meeting or _INVITE_ARTIFACT.search(low, promise[3])):
                 return [*found, ("meeting", "both", "proposed", body)]
             meeting = None
+    if meeting and promise and promise[3] <= meeting[3] and _ARRANGE.match(low, promise[3]) \
+            and words.isdisjoint(_DAY_WORDS) and not _HOUR_NAMED.search(low):
+        meeting = None  # "I'll set up a Teams meeting": the writer owes the invite; no time is proposed yet
     if meeting and (not promise or near):
         return [*found, (*meeting[:3], body)]
     if meeting and promise:
@@ -992,6 +995,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
 _ARTIFACT_WORDS = frozenset({"link", "invite", "invitation", "dial-in", "dial", "details", "agenda", "notes", "minutes"})
 _MEETING_ARTIFACT = _rx(r"\b(?:send|sending|circulate|forward|share|email|drop|set\s+up|put|pop)\s+(?:\S+\s+){0,3}?"
                         r"(link|invite|invitation|dial[\s-]?in|details|agenda|notes|minutes)\b")
+_ARRANGE = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:go\s+ahead\s+and\s+)?(?:set\s+up|schedule|arrange|organi[sz]e|book|"
+               r"send\s+(?:out\s+|over\s+|round\s+)?(?:an?\s+|the\s+)?(?:invite|invitation))\b")
 # Written about a meeting that is already set: "the notes for Friday's workshop" proposes nothing.
 _RECORD_WORDS = frozenset({"agenda", "notes", "minutes"})
 _INVITE_ARTIFACT = _rx(r"\b(?:invite|invitation|dial[\s-]?in)\b")
@@ -1277,7 +1282,8 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
                 ask = _earliest(_REQUEST_SHAPES, question, words)
                 return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
     embed = _earliest(_REQUEST_SHAPES, low, words)
-    if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low):
+    if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low) \
+            and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()):
         return "request", "recipient", None, embed.start()
     if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
         return "request", "recipient", None, 0
@@ -1296,6 +1302,8 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
     return None
 
 
+# "We may need some help in December" foresees an ask; it makes none yet.
+_MAY_NEED = _rx(r"\b(?:may|might|could)\s+(?:also\s+)?(?:need|want|require)\b")
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
 _CONDITIONAL_SUPPORT = _rx(
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\s+(?:any\s*time|"
@@ -1334,6 +1342,11 @@ def _hedged_offer(low: str, words: set[str]) -> bool:
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
+# "I'll try to get it over by EOD" still commits; "we'll try to, but the photographer is
+# still editing" gives the reason it may not happen.
+_TRY_BUT = _rx(r"(?:i|we)(?:'ll|\s+will)\s+try\s+(?:to|and|our|my)\b[^.;!?]*\bbut\b")
+# "We'll need your sign-off before we print" asks; it commits the writer to nothing.
+_WILL_NEED = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:also\s+|still\s+|then\s+)?need\b")
 _CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+|,\s+so\s+(?=\w+\s+(?:the|it|them|me|us|your|a|an|those|these|this|that)\b)")
 _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")  # "fix will be live", "update is out"
 
@@ -1352,7 +1365,7 @@ def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None
         return None
     if lead and _IF_UNSURE.match(lead):
         return None
-    if _REPORTED.search(body[:m.start()]):
+    if _REPORTED.search(body[:m.start()]) or _WILL_NEED.match(low, m.start()) or _TRY_BUT.match(low, m.start()):
         return None
     owner = "both" if _LETS.search(low[start:m.end()]) else "sender"
     return "promise", owner, None, m.start()

@@ -1135,3 +1135,20 @@ def test_cancellations_our_calls_and_dated_meetings_survive_the_event_rule(text:
 ])
 def test_links_invites_and_work_for_a_set_occasion(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # arranging a meeting with no time named: the writer owes the invite, nothing is proposed yet
+    ("I'll set up a Teams meeting.", [("promise", None, None)]),
+    ("I'll schedule a meeting with the team.", [("promise", None, None)]),
+    ("I'll set up a call at 3.", [("meeting", "proposed", at(11, 18, 15))]),
+    # what the writer will need from the reader is an ask, and "before we can send them" commits to nothing
+    ("We'll need your sign-off on the final PDFs before we can send them to the printer on Monday.",
+     [("request", None, at(11, 23, 17, 30))]),
+    # hedges: a need that may arise, an attempt, an offer "if you'd like"
+    ("We may need some help with the Christmas campaign, possibly in early December.", []),
+    ("We'll try to get the assets to you tomorrow, but the photographer is still editing.", []),
+    ("If you'd like, I'll send the draft tomorrow.", []),
+])
+def test_arranging_needing_and_trying(text: str, expected: list) -> None:
+    assert _found(text) == expected
