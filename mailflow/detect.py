@@ -174,7 +174,8 @@ _MEETING_WORDS = frozenset(
 # Words that make a meeting only beside a day or a time: "see you Thursday", "Friday works".
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
                                  "plan make good fine forward about ok okay set do say instead confirm perfect suits suit ideal "
-                                 "cancel reschedule postpone push pushing move moving bump bumping shift shifting bail check slot then "
+                                 "cancel reschedule postpone push pushing move moving bump bumping shift shifting "
+                                 "bail check slot then "
                                  "confirming".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
@@ -364,7 +365,9 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
-    r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)|"
+    # "catering is confirmed for 120 guests" settles logistics, not a meeting
+    r"(?=(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed)(?<!catering\s)(?<!venue\s)(?<!order\s)(?<!delivery\s)(?<!payment\s)(?<!hotel\s)(?<!flight\s)(?<!flights\s)(?<!budget\s)(?<!price\s)(?<!prices\s)(?<!quote\s)(?<!invoice\s)(?<!menu\s)(?<!numbers\s)(?<!headcount\s)(?<!room\s)(?<!rooms\s)(?<!transport\s)(?<!parking\s)(?<!funding\s)"
+    r"(?:is|are|now|all|been|meeting|call|appointment)\s+confirmed|confirmed\s+(?:for|on|at)(?!\s+\d+\s+(?:guests|people|pax|covers|attendees|delegates))|"
     r"^(?:(?:just|hi|hello)\s+)?confirming\s+(?:(?:our|the|your|my|tomorrow'?s|today'?s|[a-z]+day'?s)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:call|meeting|session|appointment|visit|chat|slot|booking|time|date|interview|shoot|consultation|lunch|coffee|"
     r"catch-?up|check-?in|kick-?off|workshop|demo)|(?:that\s+)?(?:for\s+|on\s+|at\s+)?(?:[a-z]+day|tomorrow|today|tonight|\d))\b|"
@@ -503,7 +506,7 @@ _IMPERATIVE = _rx(
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
 _NOT_IMPERATIVE = _rx(r"^[a-z-]+\s+(?:\d+\s+)?(?:is|was|were|are|went|has|had|looks|looked|seems|seemed|came|got|ran|"
-                      r"worked|goes|of)\b|^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
+                      r"worked|goes|of|may|might|must|will|would|could|should|attached|enclosed|below|done|sent)\b|^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
                       r"update\s+(?:on|from|re)\b|update:|consider\s+(?:it|this)\s+(?:done|my|our)\b|"
                       r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
                       r"nice))\b")
@@ -915,7 +918,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
             and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)  # "when you can, send me..."
-            and not _late_cue(tokens)):
+            and not _late_cue(tokens) and not ("moved" in tokens and _MOVED_TO_WHEN.search(ascii_lower(sentence)))):
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
@@ -945,7 +948,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
                                                        or _AT_HOUR.search(low))) or (
         not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None) or (
-        "then" in words and _SEE_YOU_THEN.search(low) is not None)
+        "then" in words and _SEE_YOU_THEN.search(low) is not None) or (
+        "moved" in words and _MOVED_TO_WHEN.search(low) is not None)
     meeting = _meeting(body, low, words) if maybe_meeting else None
     if meeting and _NO_RUSH.search(low_sentence) and not _MEETING_NOUN.search(low) and not _CALL_ME.search(low):
         meeting = None  # "No rush, Monday is fine" gives a day for work, not for a meeting
@@ -1004,6 +1008,9 @@ _FOR_WHEN = _rx(r"\bfor\s+(?:(?:the|our|a|an|this|that|next|tomorrow'?s|today'?s
                 r"(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|next\s+week|noon)")
 
 
+# "Our 1:1 tomorrow is moved to 3:30": said of our meeting with the time it moves to, not of an office or a file
+_MOVED_TO_WHEN = _rx(r"\b(?:is|has\s+been|'s|was|been|got)\s+moved\s+(?:back\s+|forward\s+)?to\s+(?:the\s+|next\s+|this\s+)?"
+                     r"(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|noon|morning|afternoon)")
 _LATE_WORDS = frozenset({"so", "get", "then"}) | _VERBLESS_NOUNS | _PRESENT_FOR_FUTURE
 
 
@@ -1046,8 +1053,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     wish = _MEET_WISH.search(low)
     if wish and _WHOM_TO_TALK.search(low):
         wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
-    noun = wish or _MEETING_NOUN.search(low) or _short_meeting(low)
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
+    noun = wish or _MEETING_NOUN.search(low) or _short_meeting(low) or (dayish and _SLOT_MOVE.search(low))
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
     time_it_is = _TIME_IT_IS.match(low)
@@ -1124,6 +1131,10 @@ _NOT_OURS = _Needled("following minutes its their his her invited", _rx(
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
+# A meeting named by its hour: "can we push our 2pm to 3:30?", "move the 3:00 budget review to 4:00"
+_SLOT_MOVE = _rx(r"\b(?:move|push|shift|bump|reschedule|change)\s+(?:our|my|the|your|tomorrow'?s|today'?s)\s+(?:"
+                 + _A_TIME + r")(?:\s+(?!deliver|deadline|shipment|upload|release|deploy|post\b|pickup|collection)[\w-]+){0,3}?"
+                 r"\s+(?:to|until|till)\b")
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
@@ -1262,11 +1273,20 @@ _LEAD_CLAUSE = _rx(r"(?:before|once|when|after|while|as\s+soon\s+as)\s+you\s+[^,
 _WONDER = _rx(r"^i\s+wonder\s+(?:whether|if|why|how|what)\b(?![^.?]*\byou\s+(?:could|can|would|might)\b)")
 # Saying there is nothing to do asks nothing: "Nothing you need to do."
 _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+you))\s+(?:need|have)\s+to\b|"
-              r"^no\s+(?:need|action\s+(?:is\s+)?(?:needed|required))\b(?![^.]*\bplease\b)")
+              r"^no\s+(?:need|action\s+(?:is\s+)?(?:needed|required))\b(?![^.]*\bplease\b)|"
+              # notices: "Kindly note that the office will remain closed on 25th December"
+              r"^(?:please|kindly|pls)\s+(?:note|be\s+(?:advised|informed|aware))\b(?![^.]*\b(?:you|your)\s+(?:need|must|have\s+to|"
+              r"should|will\s+need)\b)|"
+              r"^(?:please\s+)?join\s+(?:me|us)\s+in\s+(?:welcoming|congratulating|thanking|wishing)\b")
+_NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b")
+# What the writer needs from someone else is no ask of the reader: "we still need the signed
+# approval from the regional director".
+_NEED_ELSEWHERE = _rx(r"\bneed\w*\s+(?:[\w'-]+\s+){0,5}?from\s+(?!(?:you|u|your)\b)")
 
 
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
-    if _SMALL_TALK.match(low) or _NO_ASK.match(low) or (low.startswith("i wonder") and _WONDER.match(low)):
+    if _SMALL_TALK.match(low) or _NO_ASK.match(low) or (low.startswith("i wonder") and _WONDER.match(low)) \
+            or ("nothing" in words and _NOTHING_REQUIRED.search(low)):
         return None
     if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low) and not _INVERTED_IF.match(low):
         return "request", "recipient", None, 0
@@ -1283,7 +1303,8 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
                 return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
     embed = _earliest(_REQUEST_SHAPES, low, words)
     if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low) \
-            and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()):
+            and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()) \
+            and not ("from" in words and _NEED_ELSEWHERE.search(low, embed.start(), embed.end() + 60)):
         return "request", "recipient", None, embed.start()
     if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
         return "request", "recipient", None, 0
@@ -1453,6 +1474,9 @@ _MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(
                            r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b")
 
 
+_BARE_NEW_HOUR = _rx(r"\s*(1[0-2]|[1-9])\s*(?:[?.!]|$|,|\s+(?:instead|then|if|please|or)\b)")
+
+
 def _move_target(sentence: str) -> str:
     """Where a meeting moves to: "move our call from Tuesday to Friday" -> "Friday";
     "can't make 2pm today, can we do tomorrow?" -> the last clause; "push tomorrow's
@@ -1480,6 +1504,11 @@ def _move_target(sentence: str) -> str:
             return ""  # "I need to push our Friday review": the day named is the one given up
         cut = clause.end() if clause else 0
     target = sentence[cut:]
+    bare = _BARE_NEW_HOUR.match(low, cut) if m and m[0] == "to" and _CLOCK.search(low, 0, m.start()) else None
+    if bare:
+        # "move our 9:30 tomorrow to 11?": the old slot was a clock time, so the bare number is the new one
+        kept = _NAMES_DAY.search(low, 0, cut)
+        return f"{sentence[kept.start(1):kept.end(1)] if kept and kept[1] else ''} at {bare[1]}"
     hour = _CLOCK.search(low, cut)
     if cut and hour and not _NAMES_DAY.search(low, cut):
         kept = _NAMES_DAY.search(low, 0, cut)

@@ -1152,3 +1152,28 @@ def test_links_invites_and_work_for_a_set_occasion(text: str, expected: list) ->
 ])
 def test_arranging_needing_and_trying(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a meeting named by its hour moves like any other
+    ("Can we push our 2pm to 3:30?", [("meeting", "moved", at(11, 18, 15, 30))]),
+    ("Can we move the 3:00 budget review to 4:00?", [("meeting", "moved", at(11, 18, 16))]),
+    ("Could we move our 9:30 tomorrow to 11?", [("meeting", "moved", at(11, 19, 11))]),
+    ("Our 1:1 tomorrow is moved to 3:30 - I have a conflict at 2.", [("meeting", "moved", at(11, 19, 15, 30))]),
+    ("Can we move the 5pm delivery to 6?", [("request", None, at(11, 18, 17))]),
+    ("We've moved into our new office at 22 Harbour Street.", []),
+    # notices, welcomes and what the writer needs from someone else ask nothing of the reader
+    ("Kindly note that the office will remain closed on 25th December on account of Christmas.", []),
+    ("Please note that you need to sign the form by Friday.", [("request", None, at(11, 20, 17, 30))]),
+    ("Please join me in welcoming her.", []),
+    ("We still need the signed approval from the regional director before we can release the funds.", []),
+    ("I need the logo files from your designer by Monday.", [("request", None, at(11, 23, 17, 30))]),
+    ("You've already sent everything we need, so nothing further is required from you at this stage.", []),
+    ("Email may be unavailable during that time.", []),
+    ("Draft 2 attached.", []),
+    # logistics confirmed are not a meeting accepted
+    ("Catering is confirmed for 120 guests.", []),
+    ("Thursday at 3 is confirmed.", [("meeting", "accepted", at(11, 19, 15))]),
+])
+def test_meetings_named_by_their_hour_and_notices_that_ask_nothing(text: str, expected: list) -> None:
+    assert _found(text) == expected
