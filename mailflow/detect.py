@@ -140,7 +140,7 @@ _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|ev
 # Cheap first pass: a sentence with none of these words (and no "?") cannot yield
 # an item or a completion, so the rules below never see it.
 _CUE_WORDS = frozenset(
-    "checking following update please pls plz kindly let lets let's i'll ill we'll will shall going gonna could can "
+    "checking following update please pls plz kindly lmk let lets let's i'll ill we'll will shall going gonna could can "
     "would need needs want appreciate meet meeting chat talk lunch coffee dinner breakfast drinks interview demo appointment zoom "
     "schedule scheduled reschedule rescheduling cancel cancelled canceled postpone postponing pushing bumping "
     "attached enclosed here here's sent done "
@@ -457,7 +457,7 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
         r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
-    (_W({"let"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b")),
+    (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
         r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b"
         r"(?!\s+(?:our|the|my|your|this\s+morning'?s|today'?s|yesterday'?s|last\s+week'?s|[a-z]+day'?s)\s+"
@@ -510,7 +510,7 @@ _NOT_IMPERATIVE = _rx(r"^[a-z-]+\s+(?:\d+\s+)?(?:is|was|were|are|went|has|had|lo
                       r"update\s+(?:on|from|re)\b|update:|consider\s+(?:it|this)\s+(?:done|my|our)\b|"
                       r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
                       r"nice))\b")
-_QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:what|when|where|which|who|how|"
+_QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|^(?:(?:any\s+)?thoughts|what|when|where|which|who|how|"
                           r"why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
 
 # --- promises -------------------------------------------------------------------
@@ -972,6 +972,9 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                     and (meeting or _INVITE_ARTIFACT.search(low, promise[3])):
                 return [*found, ("meeting", "both", "proposed", body)]
             meeting = None
+    if meeting and not promise and not words.isdisjoint(_ARTIFACT_WORDS) and _ASK_FOR_ARTIFACT.search(low) \
+            and _request(body, low, words):
+        meeting = None  # "Could you resend the Zoom link for Thursday?" asks for the link; the call is already set
     if meeting and promise and promise[3] <= meeting[3] and _ARRANGE.match(low, promise[3]) \
             and words.isdisjoint(_DAY_WORDS) and not _HOUR_NAMED.search(low):
         meeting = None  # "I'll set up a Teams meeting": the writer owes the invite; no time is proposed yet
@@ -999,6 +1002,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
 _ARTIFACT_WORDS = frozenset({"link", "invite", "invitation", "dial-in", "dial", "details", "agenda", "notes", "minutes"})
 _MEETING_ARTIFACT = _rx(r"\b(?:send|sending|circulate|forward|share|email|drop|set\s+up|put|pop)\s+(?:\S+\s+){0,3}?"
                         r"(link|invite|invitation|dial[\s-]?in|details|agenda|notes|minutes)\b")
+_ASK_FOR_ARTIFACT = _rx(r"\b(?:send|resend|re-send|forward|share|email|give)\s+(?:me\s+|us\s+|over\s+|again\s+)*(?:the|a|an|your)\s+"
+                       r"(?:[\w-]+\s+){0,2}?(?:link|invite|invitation|dial[\s-]?in|details|agenda)\b")
 _ARRANGE = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:go\s+ahead\s+and\s+)?(?:set\s+up|schedule|arrange|organi[sz]e|book|"
                r"send\s+(?:out\s+|over\s+|round\s+)?(?:an?\s+|the\s+)?(?:invite|invitation))\b")
 # Written about a meeting that is already set: "the notes for Friday's workshop" proposes nothing.
@@ -1124,10 +1129,13 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following minutes its their his her invited", _rx(
+_NOT_OURS = _Needled("following minutes its their his her invited internally meeting with", _rx(
     r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
     r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
-    r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b"))
+    r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
+    # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
+    r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"))
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -1181,7 +1189,7 @@ _DAY_LEVEL_WORDS = frozenset(
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
-_AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|call\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
+_AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
                    r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
 _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")

@@ -1177,3 +1177,18 @@ def test_arranging_needing_and_trying(text: str, expected: list) -> None:
 ])
 def test_meetings_named_by_their_hour_and_notices_that_ask_nothing(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # meetings without the reader
+    ("I'm meeting with Acme on Tuesday to present the proposal.", []),
+    ("We're meeting with the client tomorrow at 3, can you join?", [("meeting", "proposed", at(11, 19, 15))]),
+    # a call at an hour is a meeting; asking for the link of a set call is an ask
+    ("I'll ring you at 4 to go through the numbers.", [("meeting", "proposed", at(11, 18, 16))]),
+    ("Could you resend the Zoom link for Thursday?", [("request", None, at(11, 19, 17, 30))]),
+    # the shortest asks
+    ("Thoughts?", [("request", None, None)]),
+    ("lmk if the hero image can be swapped for the warehouse shot.", [("request", None, None)]),
+])
+def test_meetings_without_the_reader_and_the_shortest_asks(text: str, expected: list) -> None:
+    assert _found(text) == expected
