@@ -1129,13 +1129,13 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following minutes its their his her invited internally meeting with", _rx(
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _rx(
     r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
     r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
     r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
     # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
     r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"))
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"), sep="|")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
