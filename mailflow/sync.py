@@ -85,6 +85,10 @@ WORKER_THRESHOLD = 4 * BATCH_SIZE
 # When this many batches wait in the worker, this process detects the next batch
 # itself and leaves the worker only its writing, so that neither core idles.
 WORKER_BACKLOG = 2
+# How many batches this process may run ahead of what the worker has stored. More
+# than the backlog, so that it goes on fetching while the worker starts (half a
+# second) and through a slow batch; few, as each holds its messages in memory.
+WORKER_AHEAD = 6
 
 Parsed = list[tuple[RawMessage, Message]]
 FolderMark = tuple[str, str | None, int | None, int]  # (folder, role, uidvalidity, last_uid)
@@ -406,14 +410,18 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
             progress(label, done, len(uids))
 
     try:
-        for chunk in chunks:
+        for number, chunk in enumerate(chunks, start=1):
             current = chunk
             messages = _parse(_fetch_isolating(session, folder, chunk, selected.uidvalidity), own)
             # With the worker behind, this process detects and the worker only writes.
-            findings = _detect(messages, own, DETECT) if not worker or writer.backlog() >= WORKER_BACKLOG else None
+            # The last batch too, unless the worker is idle: this process has nothing
+            # else to do but wait for it.
+            backlog = writer.backlog() if worker else 0
+            here = not worker or backlog >= WORKER_BACKLOG or (number == len(chunks) and backlog > 0)
+            findings = _detect(messages, own, DETECT) if here else None
             pending.append((chunk, messages, writer.submit(account.name, messages, own, findings,
                                                            (folder, role, selected.uidvalidity, chunk[-1]), worker)))
-            while len(pending) > (WORKER_BACKLOG if worker else 0):
+            while len(pending) > (WORKER_AHEAD if worker else 0):
                 finish_oldest()
         while pending:
             finish_oldest()
