@@ -83,9 +83,14 @@ DETECT = True
 # batches: a first sync of a big mailbox is CPU-bound. Below it, starting the
 # worker (about half a second of imports) costs more than it saves.
 WORKER_THRESHOLD = 4 * BATCH_SIZE
-# When this many batches wait in the worker, this process detects the next batch
-# itself and leaves the worker only its writing, so that neither core idles.
+# When this many batches wait in the worker to be detected there, this process
+# detects the next batch itself and leaves the worker only its writing, so that
+# neither core idles. Batches left only to write are not counted: the worker is
+# through one of those in a third of the time.
 WORKER_BACKLOG = 2
+# The last batches of a folder are detected here unless the worker is idle: after
+# them this process has nothing to do but wait for the worker.
+WORKER_TAIL = 2
 # How many batches this process may run ahead of what the worker has stored. More
 # than the backlog, so that it goes on fetching while the worker starts (half a
 # second) and through a slow batch; few, as each holds its messages in memory.
@@ -183,15 +188,16 @@ class _Writer:
         self._path = store.database_path(db)  # None in memory: no other process can reach it
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
-        self._unfinished: list[Future[store.BatchResult]] = []
+        # Handed-over batches not yet stored, each with whether the worker detects it.
+        self._unfinished: list[tuple[Future[store.BatchResult], bool]] = []
 
     def use_worker(self, pending: int) -> bool:
         return self._path is not None and not self._broken and pending >= WORKER_THRESHOLD
 
-    def backlog(self) -> int:
-        """How many handed-over batches the worker has not finished."""
-        self._unfinished = [f for f in self._unfinished if not f.done()]
-        return len(self._unfinished)
+    def backlog(self) -> tuple[int, int]:
+        """How many handed-over batches the worker has not finished, and how many of those it detects."""
+        self._unfinished = [(f, detects) for f, detects in self._unfinished if not f.done()]
+        return len(self._unfinished), sum(detects for _f, detects in self._unfinished)
 
     def submit(self, account: str, messages: Parsed, own: frozenset[str], findings: list[Findings | None] | None,
                mark: FolderMark | None, worker: bool) -> Callable[[], store.BatchResult]:
@@ -211,7 +217,7 @@ class _Writer:
             log.warning("the sync worker is not available (%s); going on without it", exc)
             self._broken = True
             return inline
-        self._unfinished.append(future)
+        self._unfinished.append((future, findings is None and DETECT))
 
         def result() -> store.BatchResult:
             try:
@@ -457,10 +463,9 @@ def _sync_folder(db: sqlite_utils.Database, config: Config, account: Account, se
             current = chunk
             messages = _parse(_fetch_isolating(session, folder, chunk, selected.uidvalidity), own)
             # With the worker behind, this process detects and the worker only writes.
-            # The last batch too, unless the worker is idle: this process has nothing
-            # else to do but wait for it.
-            backlog = writer.backlog() if worker else 0
-            here = not worker or backlog >= WORKER_BACKLOG or (number == len(chunks) and backlog > 0)
+            unfinished, undetected = writer.backlog() if worker else (0, 0)
+            here = not worker or undetected >= WORKER_BACKLOG or (
+                len(chunks) - number < WORKER_TAIL and unfinished > 0)
             findings = _detect(messages, own, DETECT) if here else None
             pending.append((chunk, messages, writer.submit(account.name, messages, own, findings,
                                                            (folder, role, selected.uidvalidity, chunk[-1]), worker)))
