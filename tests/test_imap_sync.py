@@ -434,6 +434,18 @@ def test_a_batch_reaches_the_worker_whole_but_for_the_raw_header_and_text_parts(
                                                                  bare)
 
 
+def test_a_sync_collects_cycles_less_often_and_restores_the_collector_after() -> None:
+    import gc
+
+    from mailflow.sync import GC_THRESHOLD, _fewer_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), _fewer_collections():
+        assert gc.get_threshold() == (GC_THRESHOLD, *before[1:])
+        raise RuntimeError
+    assert gc.get_threshold() == before
+
+
 def _kill_worker(writer) -> None:
     import signal
 
