@@ -383,27 +383,66 @@ def store_batch(db: sqlite_utils.Database, account: str, batch: Sequence[tuple[R
     """Insert parsed messages with what detection found in them, thread them, and save
     (folder, role, uidvalidity, last_uid), all in one transaction."""
     now = _utc(utcnow())
+    uidvalidity = folder_state[2] if folder_state else None
+    conn = db.conn
     row_ids: list[int | None] = []
     touched: set[int] = set()
+    # (row id, its thread, findings) of each new message; a merge later in the batch moves it.
+    new_messages: list[list[Any]] = []
+    contacts: list[tuple[str, str, str | None, str | None, int, int]] = []
     with transaction(db):
+        stored = _stored_keys(conn, account, [msg.dedup_key for _raw, msg in batch])
         for index, (raw, msg) in enumerate(batch):
-            row_id = _insert_message(db, account, raw, msg, now, folder_state[2] if folder_state else None)
+            key = msg.dedup_key
+            if key in stored:
+                row_ids.append(None)
+                continue
+            stored.add(key)
+            # Threaded, and its parent found, before the insert, so the row is written
+            # once and whole. The message cannot find itself: it is not stored yet.
+            thread_id, parent, counterparts = _thread_for(conn, account, msg, own_addresses, new_messages)
+            row_id = _insert_message(conn, account, raw, msg, thread_id, parent, now, uidvalidity)
             row_ids.append(row_id)
-            if row_id is not None:
-                _thread_message(db, account, row_id, msg, own_addresses, touched)
-                _update_contacts(db, msg, own_addresses)
-                found = findings[index] if findings else None
-                if found is not None:
-                    _insert_findings(db, account, row_id, found, now)
+            if counterparts:
+                conn.executemany("INSERT OR IGNORE INTO thread_contacts (thread_id, address) VALUES (?, ?)",
+                                 [(thread_id, c) for c in counterparts])
+            touched.add(thread_id)
+            contacts.extend(_contact_rows(msg, own_addresses))
+            new_messages.append([row_id, thread_id, findings[index] if findings else None])
+        # Nothing later in the batch reads contacts, items or completions, so each is
+        # written once for the batch, in message order: the rows come out the same.
+        # Items take their message's thread as it is now, after the batch's merges.
+        if contacts:
+            conn.executemany(_UPSERT_CONTACT, contacts)
+        items: list[tuple[Any, ...]] = []
+        completions: list[tuple[int, str, str | None, str]] = []
+        for row_id, thread_id, found in new_messages:
+            if found is not None:
+                items.extend(_item_rows(account, row_id, thread_id, found, now))
+                completions.extend((row_id, sentence, what, found.detector_version)
+                                   for sentence, what in found.completions)
+        if items:
+            conn.executemany(_INSERT_ITEM, items)
+        if completions:
+            conn.executemany(_INSERT_COMPLETION, completions)
         _link_replies(db, account, [r for r in row_ids if r is not None])
-        live = {r[0] for r in db.execute(
-            f"SELECT id FROM threads WHERE id IN ({','.join('?' * len(touched))})", list(touched))}
-        for thread_id in sorted(live):
-            _refresh_thread(db, thread_id)
+        # A thread merged away is gone: its refresh updates nothing.
+        conn.executemany(_REFRESH_THREAD, [(t,) for t in sorted(touched)])
         if folder_state is not None:
             folder, role, uidvalidity, last_uid = folder_state
             save_folder_state(db, account, folder, role=role, uidvalidity=uidvalidity, last_uid=last_uid)
     return BatchResult(tuple(row_ids))
+
+
+def _stored_keys(conn: sqlite3.Connection, account: str, keys: list[str]) -> set[str]:
+    """Which of these dedup keys the account already has."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):  # well under SQLite's limit on parameters
+        chunk = keys[start:start + 500]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT dedup_key FROM messages WHERE account = ? AND dedup_key IN ({','.join('?' * len(chunk))})",
+            [account, *chunk]))
+    return found
 
 
 def _json_list(values: Sequence[Any]) -> str:
@@ -415,34 +454,42 @@ def _addresses_json(addresses: Sequence[Address]) -> str:
     return _json_list([{"name": a.name, "email": a.email} for a in addresses])
 
 
-def _insert_message(db: sqlite_utils.Database, account: str, raw: RawMessage, msg: Message, now: str,
-                    uidvalidity: int | None) -> int | None:
+_INSERT_MESSAGE = """INSERT INTO messages (account, dedup_key, message_id, in_reply_to, refs, folder, uid, uidvalidity,
+        flags, from_addr, from_name, to_addrs, cc_addrs, reply_to, date, date_utc, subject, direction,
+        automated, list_id, new_text, calendar, attachments, size, error, thread_id, answers_id, latency_seconds,
+        synced_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+            CAST(ROUND((julianday(?) - julianday(?)) * 86400) AS INTEGER), ?)"""
+
+Parent = tuple[int, str | None]  # a stored message's (id, date_utc)
+
+
+def _insert_message(conn: sqlite3.Connection, account: str, raw: RawMessage, msg: Message, thread_id: int,
+                    parent: Parent | None, now: str, uidvalidity: int | None) -> int:
     errors = [e for e in (raw.error, *msg.errors) if e]
-    cursor = db.execute(
-        """INSERT INTO messages (account, dedup_key, message_id, in_reply_to, refs, folder, uid, uidvalidity,
-               flags, from_addr, from_name, to_addrs, cc_addrs, reply_to, date, date_utc, subject, direction,
-               automated, list_id, new_text, calendar, attachments, size, error, synced_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (account, dedup_key) DO NOTHING""",
-        [account, msg.dedup_key, msg.message_id, msg.in_reply_to, _json_list(msg.references),
-         raw.folder, raw.uid, uidvalidity, _json_list(raw.flags),
-         msg.from_addr.email if msg.from_addr else None, msg.from_addr.name if msg.from_addr else None,
-         _addresses_json(msg.to), _addresses_json(msg.cc), _addresses_json(msg.reply_to),
-         _iso(msg.date), _utc(msg.date), msg.subject, msg.direction, _json_list(msg.automated),
-         msg.list_id, msg.new_text, msg.calendar,
-         _json_list([{"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                     for a in msg.attachments]),
-         msg.size, "; ".join(errors) or None, now])
-    if cursor.rowcount == 0:
-        return None
-    row_id = cursor.lastrowid
-    # The parent is In-Reply-To, or else the last of References (some clients set only that).
-    parent = msg.in_reply_to or (msg.references[-1] if msg.references else None)
-    refs = ([(parent, 1)] if parent else []) + [(ref, 0) for ref in msg.references if ref != parent]
+    date_utc = _utc(msg.date)
+    parent_id, parent_utc = parent or (None, None)
+    row_id: int = conn.execute(_INSERT_MESSAGE, (
+        account, msg.dedup_key, msg.message_id, msg.in_reply_to, _json_list(msg.references),
+        raw.folder, raw.uid, uidvalidity, _json_list(raw.flags),
+        msg.from_addr.email if msg.from_addr else None, msg.from_addr.name if msg.from_addr else None,
+        _addresses_json(msg.to), _addresses_json(msg.cc), _addresses_json(msg.reply_to),
+        _iso(msg.date), date_utc, msg.subject, msg.direction, _json_list(msg.automated),
+        msg.list_id, msg.new_text, msg.calendar,
+        _json_list([{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                    for a in msg.attachments]),
+        msg.size, "; ".join(errors) or None, thread_id, parent_id, date_utc, parent_utc, now)).lastrowid
+    parent_ref = _parent_ref(msg)
+    refs = ([(parent_ref, 1)] if parent_ref else []) + [(ref, 0) for ref in msg.references if ref != parent_ref]
     if refs:
-        db.conn.executemany("INSERT INTO message_refs (account, ref, message, is_parent) VALUES (?, ?, ?, ?)",
-                            [(account, ref, row_id, is_parent) for ref, is_parent in refs])
+        conn.executemany("INSERT INTO message_refs (account, ref, message, is_parent) VALUES (?, ?, ?, ?)",
+                         [(account, ref, row_id, is_parent) for ref, is_parent in refs])
     return row_id
+
+
+def _parent_ref(msg: Message) -> str | None:
+    # The parent is In-Reply-To, or else the last of References (some clients set only that).
+    return msg.in_reply_to or (msg.references[-1] if msg.references else None)
 
 
 def _counterparts(msg: Message, own: frozenset[str]) -> set[str]:
@@ -450,49 +497,64 @@ def _counterparts(msg: Message, own: frozenset[str]) -> set[str]:
     return {a.email for a in people if a and a.email and a.email not in own}
 
 
-def _thread_message(db: sqlite_utils.Database, account: str, row_id: int, msg: Message,
-                    own: frozenset[str], touched: set[int]) -> None:
-    """Put a new message in a thread: by its ids, then its replies' ids, then its subject."""
-    threads = _threads_by_ids(db, account, msg)
+def _thread_for(conn: sqlite3.Connection, account: str, msg: Message, own: frozenset[str],
+                new_messages: list[list[Any]]) -> tuple[int, Parent | None, set[str]]:
+    """The thread for a new message, by its ids, then its replies' ids, then its subject (merging
+    the threads it links, creating one if none); its parent, if stored; and its counterparts.
+
+    The batch's earlier messages in a thread merged away follow it in `new_messages`
+    at once: SQLite may hand the deleted thread's id out again.
+    """
+    threads, parent = _threads_by_ids(conn, account, msg)
     subject_key = normalize_subject(msg.subject)
     counterparts = _counterparts(msg, own)
     if not threads and subject_key and counterparts:
-        threads = _threads_by_subject(db, account, subject_key, counterparts, msg.date)
+        threads = _threads_by_subject(conn, account, subject_key, counterparts, msg.date)
     if threads:
         thread_id = min(threads)
         for other in sorted(threads - {thread_id}):
-            _merge_threads(db, thread_id, other)
-    else:
-        thread_id = db.execute(
-            "INSERT INTO threads (account, subject, subject_key) VALUES (?, ?, ?)",
-            [account, msg.subject, subject_key]).lastrowid
-    db.execute("UPDATE messages SET thread_id = ? WHERE id = ?", [thread_id, row_id])
-    if counterparts:
-        db.conn.executemany("INSERT OR IGNORE INTO thread_contacts (thread_id, address) VALUES (?, ?)",
-                            [(thread_id, c) for c in counterparts])
-    touched.add(thread_id)
+            _merge_threads(conn, thread_id, other)
+            for entry in new_messages:
+                if entry[1] == other:
+                    entry[1] = thread_id
+        return thread_id, parent, counterparts
+    new_thread: int = conn.execute("INSERT INTO threads (account, subject, subject_key) VALUES (?, ?, ?)",
+                                   (account, msg.subject, subject_key)).lastrowid
+    return new_thread, parent, counterparts
 
 
-def _threads_by_ids(db: sqlite_utils.Database, account: str, msg: Message) -> set[int]:
+def _threads_by_ids(conn: sqlite3.Connection, account: str, msg: Message) -> tuple[set[int], Parent | None]:
+    """The threads of the stored messages this one refers to, or that refer to it; and its parent among them."""
     ids = [i for i in (msg.in_reply_to, *msg.references) if i]
-    found: set[int] = set()
+    # The replies synced before this message (Sent is often read before INBOX) find it by its own id.
+    by_replies = """SELECT NULL, NULL, NULL, m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message
+                    WHERE r.account = ? AND r.ref = ?"""
     if ids:
-        marks = ",".join("?" * len(ids))
-        found.update(r[0] for r in db.execute(
-            f"SELECT DISTINCT thread_id FROM messages WHERE account = ? AND message_id IN ({marks})"
-            " AND thread_id IS NOT NULL", [account, *ids]))
-    if msg.message_id:
-        # Replies synced before this message (Sent is often read before INBOX).
-        found.update(r[0] for r in db.execute(
-            """SELECT DISTINCT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message
-               WHERE r.account = ? AND r.ref = ? AND m.thread_id IS NOT NULL""", [account, msg.message_id]))
-    return found
+        by_ids = ("SELECT message_id, id, date_utc, thread_id FROM messages"
+                  f" WHERE account = ? AND message_id IN ({','.join('?' * len(ids))})")
+        if msg.message_id:
+            rows = conn.execute(f"{by_ids} UNION ALL {by_replies}", [account, *ids, account, msg.message_id])
+        else:
+            rows = conn.execute(by_ids, [account, *ids])
+    elif msg.message_id:
+        rows = conn.execute(by_replies, [account, msg.message_id])
+    else:
+        return set(), None
+    parent_ref = _parent_ref(msg)
+    threads: set[int] = set()
+    parent = None
+    for message_id, row_id, date_utc, thread_id in rows:
+        if thread_id is not None:
+            threads.add(thread_id)
+        if message_id is not None and message_id == parent_ref:
+            parent = (row_id, date_utc)
+    return threads, parent
 
 
-def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: str, counterparts: set[str],
+def _threads_by_subject(conn: sqlite3.Connection, account: str, subject_key: str, counterparts: set[str],
                         date: datetime | None) -> set[int]:
     marks = ",".join("?" * len(counterparts))
-    rows = db.execute(
+    rows = conn.execute(
         # The span comes from the messages, not threads.last_at, which is only
         # refreshed at the end of a batch.
         f"""SELECT t.id, (SELECT MAX(m.date_utc) FROM messages m WHERE m.thread_id = t.id) AS last_at
@@ -509,66 +571,62 @@ def _threads_by_subject(db: sqlite_utils.Database, account: str, subject_key: st
     return set()
 
 
-def _merge_threads(db: sqlite_utils.Database, keep: int, gone: int) -> None:
-    db.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", [keep, gone])
-    db.execute("UPDATE items SET thread_id = ? WHERE thread_id = ?", [keep, gone])
-    db.execute("UPDATE outbox SET thread_id = ? WHERE thread_id = ?", [keep, gone])
-    db.execute("INSERT OR IGNORE INTO thread_contacts (thread_id, address) "
-               "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
-    db.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
-    db.execute("DELETE FROM threads WHERE id = ?", [gone])
+def _merge_threads(conn: sqlite3.Connection, keep: int, gone: int) -> None:
+    conn.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    conn.execute("UPDATE items SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    conn.execute("UPDATE outbox SET thread_id = ? WHERE thread_id = ?", [keep, gone])
+    conn.execute("INSERT OR IGNORE INTO thread_contacts (thread_id, address) "
+                 "SELECT ?, address FROM thread_contacts WHERE thread_id = ?", [keep, gone])
+    conn.execute("DELETE FROM thread_contacts WHERE thread_id = ?", [gone])
+    conn.execute("DELETE FROM threads WHERE id = ?", [gone])
 
 
-def _refresh_thread(db: sqlite_utils.Database, thread_id: int) -> None:
-    # The subject shown is the thread's first message's; count and span follow the messages.
-    db.execute(
-        """UPDATE threads SET
-               message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = :t),
-               first_at = (SELECT MIN(date_utc) FROM messages WHERE thread_id = :t),
-               last_at = (SELECT MAX(date_utc) FROM messages WHERE thread_id = :t),
-               subject = COALESCE((SELECT subject FROM messages WHERE thread_id = :t AND subject != ''
-                                   ORDER BY date_utc LIMIT 1), subject)
-           WHERE id = :t""", {"t": thread_id})
+# The subject shown is the thread's first message's; count and span follow the messages.
+_REFRESH_THREAD = """UPDATE threads SET
+        message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = ?1),
+        first_at = (SELECT MIN(date_utc) FROM messages WHERE thread_id = ?1),
+        last_at = (SELECT MAX(date_utc) FROM messages WHERE thread_id = ?1),
+        subject = COALESCE((SELECT subject FROM messages WHERE thread_id = ?1 AND subject != ''
+                            ORDER BY date_utc LIMIT 1), subject)
+    WHERE id = ?1"""
+
+# A message counts once, from or to: the other counter gets 0.
+_UPSERT_CONTACT = """INSERT INTO contacts (address, name, first_seen, last_seen, messages_from, messages_to)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (address) DO UPDATE SET
+        name = CASE WHEN excluded.name != '' THEN excluded.name ELSE contacts.name END,
+        first_seen = MIN(COALESCE(contacts.first_seen, excluded.first_seen), excluded.first_seen),
+        last_seen = MAX(COALESCE(contacts.last_seen, excluded.last_seen), excluded.last_seen),
+        messages_from = contacts.messages_from + excluded.messages_from,
+        messages_to = contacts.messages_to + excluded.messages_to"""
 
 
-def _update_contacts(db: sqlite_utils.Database, msg: Message, own: frozenset[str]) -> None:
-    when = _utc(msg.date)
+def _contact_rows(msg: Message, own: frozenset[str]) -> list[tuple[str, str, str | None, str | None, int, int]]:
+    """The `_UPSERT_CONTACT` rows for a message: its sender if incoming, its recipients if outgoing."""
     if msg.automated:
-        return  # newsletters and robots are not contacts
+        return []  # newsletters and robots are not contacts
+    when = _utc(msg.date)
     if msg.direction == "incoming":
-        people, column = ([msg.from_addr] if msg.from_addr else []), "messages_from"
+        people, counts = ([msg.from_addr] if msg.from_addr else []), (1, 0)
     else:
-        people, column = [*msg.to, *msg.cc], "messages_to"
-    for person in people:
-        if not person.email or person.email in own:
-            continue
-        db.execute(
-            f"""INSERT INTO contacts (address, name, first_seen, last_seen, {column}) VALUES (?, ?, ?, ?, 1)
-                ON CONFLICT (address) DO UPDATE SET
-                    name = CASE WHEN excluded.name != '' THEN excluded.name ELSE contacts.name END,
-                    first_seen = MIN(COALESCE(contacts.first_seen, excluded.first_seen), excluded.first_seen),
-                    last_seen = MAX(COALESCE(contacts.last_seen, excluded.last_seen), excluded.last_seen),
-                    {column} = contacts.{column} + 1""",
-            [person.email, person.name, when, when])
+        people, counts = [*msg.to, *msg.cc], (0, 1)
+    return [(person.email, person.name, when, when, *counts)
+            for person in people if person.email and person.email not in own]
 
 
 def _link_replies(db: sqlite_utils.Database, account: str, new_ids: Sequence[int]) -> None:
-    """Record which message each reply answers, and how long the answer took.
+    """Link the replies stored before their parent, in an earlier batch or earlier in this one, to it.
 
-    Runs both ways for a batch: a new reply finds its parent, and a new parent
-    finds the replies that were synced before it.
+    A reply stored after its parent was linked as it was inserted.
     """
     if not new_ids:
         return
     marks = ",".join("?" * len(new_ids))
     links = db.execute(
-        f"""SELECT r.message, p.id FROM message_refs r
-              JOIN messages p ON p.account = r.account AND p.message_id = r.ref
-            WHERE r.message IN ({marks}) AND r.is_parent = 1
-            UNION
-            SELECT r.message, p.id FROM messages p
+        f"""SELECT r.message, p.id FROM messages p
               JOIN message_refs r ON r.account = p.account AND r.ref = p.message_id
-            WHERE p.id IN ({marks}) AND r.is_parent = 1""", [*new_ids, *new_ids]).fetchall()
+              JOIN messages c ON c.id = r.message
+            WHERE p.id IN ({marks}) AND r.is_parent = 1 AND c.answers_id IS NULL""", new_ids).fetchall()
     db.conn.executemany(
         """UPDATE messages SET answers_id = :parent,
                latency_seconds = CAST(ROUND((julianday(date_utc) -
@@ -590,20 +648,27 @@ def _item_values(item: NewItem, version: str) -> dict[str, Any]:
             "detector_version": version}
 
 
-def _insert_findings(db: sqlite_utils.Database, account: str, message: int, found: Findings, now: str) -> None:
-    columns = ("account", "message", "thread_id", "fingerprint", *_ITEM_DETECTED, "created_at")
-    rows = [{"account": account, "message": message, "fingerprint": item.fingerprint, "created_at": now,
-             **_item_values(item, found.detector_version)} for item in found.items]
+_ITEM_COLUMNS = ("account", "message", "thread_id", "fingerprint", *_ITEM_DETECTED, "created_at")
+_INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})"
+                " ON CONFLICT (message, fingerprint) DO NOTHING")
+_INSERT_COMPLETION = "INSERT INTO completions (message, sentence, what, detector_version) VALUES (?, ?, ?, ?)"
+
+
+def _item_rows(account: str, message: int, thread_id: int | None, found: Findings, now: str) -> list[tuple[Any, ...]]:
+    """`_INSERT_ITEM` rows: positional, in `_ITEM_COLUMNS` order."""
+    return [(account, message, thread_id, item.fingerprint, item.kind, item.owner, item.debtor, item.contact,
+             item.sentence, _iso(item.due), _utc(item.due), item.due_text, item.meeting_status,
+             int(item.settled_by_reply), found.detector_version, now) for item in found.items]
+
+
+def _insert_findings(conn: sqlite3.Connection, account: str, message: int, thread_id: int | None, found: Findings,
+                     now: str) -> None:
+    rows = _item_rows(account, message, thread_id, found, now)
     if rows:
-        db.conn.executemany(
-            f"""INSERT INTO items ({", ".join(columns)})
-                VALUES (:account, :message, (SELECT thread_id FROM messages WHERE id = :message),
-                        {", ".join(":" + c for c in columns[3:])})
-                ON CONFLICT (message, fingerprint) DO NOTHING""", rows)
+        conn.executemany(_INSERT_ITEM, rows)
     if found.completions:
-        db.conn.executemany(
-            "INSERT INTO completions (message, sentence, what, detector_version) VALUES (?, ?, ?, ?)",
-            [(message, sentence, what, found.detector_version) for sentence, what in found.completions])
+        conn.executemany(_INSERT_COMPLETION,
+                         [(message, sentence, what, found.detector_version) for sentence, what in found.completions])
 
 
 def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Findings | None]]) -> dict[str, int]:
@@ -618,7 +683,8 @@ def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Fin
         for message, found in results:
             existing = {r[0]: (r[1], r[2]) for r in db.execute(
                 "SELECT fingerprint, id, set_by_user FROM items WHERE message = ?", [message])}
-            account = db.execute("SELECT account FROM messages WHERE id = ?", [message]).fetchone()[0]
+            account, thread_id = db.execute("SELECT account, thread_id FROM messages WHERE id = ?",
+                                            [message]).fetchone()
             fresh = {item.fingerprint: item for item in (found.items if found else ())}
             for key, (item_id, by_user) in existing.items():
                 if key in fresh:
@@ -635,7 +701,7 @@ def replace_findings(db: sqlite_utils.Database, results: Sequence[tuple[int, Fin
             if found:
                 new = Findings(tuple(i for k, i in fresh.items() if k not in existing), found.completions,
                                found.detector_version)
-                _insert_findings(db, account, message, new, now)
+                _insert_findings(db.conn, account, message, thread_id, new, now)
                 counts["added"] += len(new.items)
     return counts
 

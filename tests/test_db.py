@@ -171,3 +171,37 @@ def test_subject_fallback_window_holds_inside_one_batch(db) -> None:
     assert rows["1@x"] != rows["2@x"] and rows["2@x"] == rows["3@x"]
     counts = sorted(t["message_count"] for t in store.thread_summaries(db))
     assert counts == [1, 2]
+
+
+def test_replies_link_to_their_parents_in_either_order_within_one_batch(db) -> None:
+    store.store_batch(db, "work", [
+        msg("q1@x", at=T0),
+        msg("a1@x", sender=ME, to="jonas@brightline.example", reply_to="q1@x", at=T0 + timedelta(hours=2)),
+        msg("a2@x", sender=ME, to="jonas@brightline.example", reply_to="q2@x", at=T0 + timedelta(hours=7)),
+        msg("q2@x", subject="Other", at=T0 + timedelta(hours=4)),
+        msg("self@x", subject="Loop", reply_to="self@x"),
+    ], OWN)
+    rows = {r["message_id"]: r for r in store.messages(db)}
+    assert (rows["a1@x"]["answers_id"], rows["a1@x"]["latency_seconds"]) == (rows["q1@x"]["id"], 2 * 3600)
+    assert (rows["a2@x"]["answers_id"], rows["a2@x"]["latency_seconds"]) == (rows["q2@x"]["id"], 3 * 3600)
+    assert rows["self@x"]["answers_id"] is None and rows["q1@x"]["answers_id"] is None
+
+
+def test_a_merge_inside_a_batch_moves_the_items_of_messages_already_in_it(db) -> None:
+    from mailflow.records import Findings, NewItem
+
+    def asking(sentence: str) -> Findings:
+        return Findings((NewItem(sentence, "request", "sender", "them", "jonas@brightline.example", sentence, None,
+                                 None, None),), (), "test")
+
+    _, bridge = msg("c@x", sender=ME, subject="Both", to="jonas@brightline.example", at=T0 + timedelta(hours=2))
+    bridge = Message(**{**bridge.__dict__, "references": ("a@x", "b@x"), "in_reply_to": "b@x"})
+    batch = [msg("a@x", subject="One"), msg("b@x", subject="Two", sender="priya@kettle.example"),
+             (msg("c@x")[0], bridge), msg("d@x", subject="Three", sender="omar@halden.example")]
+    store.store_batch(db, "work", batch, OWN, findings=[asking("a?"), asking("b?"), None, asking("d?")])
+    threads = {r["message_id"]: r["thread_id"] for r in store.messages(db)}
+    assert threads["a@x"] == threads["b@x"] == threads["c@x"] != threads["d@x"]
+    items = {r["sentence"]: r["thread_id"] for r in store.item_rows(db)}
+    assert items == {"a?": threads["a@x"], "b?": threads["a@x"], "d?": threads["d@x"]}
+    assert sorted((t["id"], t["message_count"]) for t in store.thread_summaries(db)) == sorted(
+        [(threads["a@x"], 3), (threads["d@x"], 1)])

@@ -404,6 +404,48 @@ def _one_request(message_id: str):
     return [(raw, parse(raw, frozenset({ME})))]
 
 
+def test_a_batch_reaches_the_worker_whole_but_for_the_raw_header_and_text_parts() -> None:
+    import pickle
+    from dataclasses import fields
+
+    from mailflow.records import Address, Attachment, Message, RawMessage, TextPart
+    from mailflow.sync import _pack, _unpack
+
+    # Every field set to something other than its default, so none can go missing.
+    pdf, logo = Attachment("quote.pdf", "application/pdf", 1200), Attachment(None, "image/png", 5)
+    raw = RawMessage(folder="Sent", uid=7, flags=("\\Seen", "$Label1"), size=4321, header=b"From: x\r\n\r\n",
+                     parts=(TextPart("text/plain", "utf-8", "base64", b"SGk=", truncated=True),), attachments=(pdf,),
+                     error="no BODYSTRUCTURE")
+    msg = Message(message_id="a@x", in_reply_to="p@x", references=("r@x", "p@x"),
+                  from_addr=Address("Maya", ME), to=(Address("Jonas Weber", CLIENT), Address("", "b@x")),
+                  cc=(Address("Priya", "priya@kettle.example"),), reply_to=(Address("", "r@x"),), date=T0,
+                  subject="Re: Logo", direction="outgoing", automated=("list-id",), list_id="news.x",
+                  new_text="I'll send it.", attachments=(pdf, logo), calendar="BEGIN:VCALENDAR", content_hash="c0ffee",
+                  size=4321, errors=("bad date",))
+    assert [f.name for f in fields(RawMessage)] == ["folder", "uid", "flags", "size", "header", "parts",
+                                                    "attachments", "error"], "a new field must travel in _pack"
+    assert [f.name for f in fields(Message)] == [
+        "message_id", "in_reply_to", "references", "from_addr", "to", "cc", "reply_to", "date", "subject",
+        "direction", "automated", "list_id", "new_text", "attachments", "calendar", "content_hash", "size",
+        "errors"], "a new field must travel in _pack"
+    assert _unpack(pickle.loads(pickle.dumps(_pack(raw, msg)))) == (replace(raw, header=b"", parts=()), msg)
+    bare = Message(**{**msg.__dict__, "from_addr": None, "to": (), "attachments": (), "date": None, "errors": ()})
+    assert _unpack(_pack(replace(raw, attachments=()), bare)) == (replace(raw, header=b"", parts=(), attachments=()),
+                                                                 bare)
+
+
+def test_a_sync_collects_cycles_less_often_and_restores_the_collector_after() -> None:
+    import gc
+
+    from mailflow.sync import GC_THRESHOLD, _fewer_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), _fewer_collections():
+        assert gc.get_threshold() == (GC_THRESHOLD, *before[1:])
+        raise RuntimeError
+    assert gc.get_threshold() == before
+
+
 def _kill_worker(writer) -> None:
     import signal
 
