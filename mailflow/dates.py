@@ -337,6 +337,10 @@ _PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|
 _AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|"
                        r"(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
                        r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
+# A bare hour right after a day, where only an hour makes sense: "tmrw 10?", "Thursday 3 works".
+_HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|"
+                    r"cet|cest|gmt|bst|utc|[ecmp][sd]t)\b")
+_BARE_HOUR_AFTER_DAY = _rx(r"\s*,?\s*(?P<h>1[0-2]|[1-9])")
 _WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
 
 # Only a plain month name beside a number sends a sentence to dateparser.
@@ -513,6 +517,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "ordinal":
         return _Anchor(start, end, 2, _ordinal_candidates(int(g["d"]), today))
     if name == "weekday_day":
+        if _BARE_HOUR_AFTER_DAY.fullmatch(m.string, m.start("d") - 1, m.end()) and _HOUR_CONTEXT.match(m.string, m.end()):
+            return None  # "Thursday 3?", "Friday 10 works": an hour on that weekday, not the 3rd of a month
         return _Anchor(start, end, 2, _ordinal_candidates(int(g["d"]), today), weekday=_WEEKDAYS[g["wd"].lower()])
     if name == "month_year":
         mon, year = _MONTHS[g["mon"]], int(g["y"])
@@ -917,7 +923,14 @@ def _times_after_dates(t: _Text, anchors: list[_Anchor], times: list[_Time]) -> 
         if wd:
             pos = wd.end()
         m = _AFTER_DATE_TIME.match(t.low, pos)
-        if not m or any(x.start <= m.start("h") < x.end for x in times):
+        if not m:
+            bare = _BARE_HOUR_AFTER_DAY.match(t.low, pos)
+            if bare and _HOUR_CONTEXT.match(t.low, bare.end()) and not any(
+                    x.start <= bare.start("h") < x.end for x in times):
+                hour = int(bare["h"])
+                extra.append(_zoned(t, _Time(bare.start("h"), bare.end(), time(_business_hour(hour), 0), bare=True)))
+            continue
+        if any(x.start <= m.start("h") < x.end for x in times):
             continue
         if any(b.start <= m.start("h") < b.end for b in anchors):
             continue

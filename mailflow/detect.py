@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.10"
+DETECTOR_VERSION = "2026.11.11"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -270,7 +270,8 @@ _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|cert
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
                  r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
                  r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it)|"
-                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|the\s+(?:call|meeting))|"
+                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|session|"
+                 r"workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
                  r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
                  r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for|"
                  r"(?:i|we)(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
@@ -279,8 +280,12 @@ _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDI
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
 _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer regroup "
-                       "reconvene check sync catch",
+                       "reconvene check sync catch time",
                        _rx(
+    # "Shall we set up time for the review on Friday?": time together, unless it is time to do work
+    r"\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we)\s+(?:set\s+up|find|grab|book|schedule|"
+    r"block\s+(?:out\s+)?|put)\s+(?:some\s+|a\s+(?:bit\s+of\s+)?)?time\b(?!\s+(?:aside\s+)?to\s+(?:fix|finish|work|write|"
+    r"build|do|get|clean|update|prepare|prep|draft|test)\b)|"
     r"\b(?:(?:great|nice|good|worthwhile|useful|helpful|wise)\s+(?:for\s+(?:us|you\s+and\s+me)\s+)?to\s+"
     r"(?:have\s+a\s+(?:quick\s+|short\s+|brief\s+)?(?:phone\s+|conference\s+)?(?:call|chat|meeting)|catch\s+up|"
     r"sit\s+down)|"
@@ -539,7 +544,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     (frozenset({"back"}), _rx(
         _SUBJ + r"(?:'ll|\s+will)\b[^.;!?]{0,60}?\band\s+(?:get|come|revert)\s+back\s+to\s+(?:you|u)\b")),
     (frozenset({"will", "'ll", "ill"}), _rx(  # subject dropped: "Will send the files tomorrow."
-        r"^(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b|need\b|have\s+to\b)[a-z]+\b"
+        r"^(?:(?:ok|okay|sure|yes|yep|yeah|noted|np|cool|great)!?\s+)?(?:will|'ll)\s+(?!you\b|they\b|he\b|she\b|it\b|there\b|this\b|that\b|we\b|i\b|be\b|need\b|have\s+to\b)[a-z]+\b"
         r"(?![^?]*\?)|"
         # "Ill send it" is "I'll" without its apostrophe; "ill" before a verb is never the adjective
         r"^ill\s+(?:send|get|call|do|have|look|check|email|ring|forward|share|finish|update|try|make|put|sort|fix|"
@@ -1074,7 +1079,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or _MEETING_AS_REASON.search(low) or (
-            not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
+            not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low)
+            and not ("?" in low and not _ASK_TO_PREPARE.search(low)))) and not _MEET_CHANGE.search(low):
         return None
     if _NOT_OURS.search(low):
         return None
@@ -1220,18 +1226,18 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 _DAY_MEETING = _rx(
     r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
     r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
-    r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+    r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
     r"a\s+|the\s+(?:call|meeting|chat))))\b"
 )
 _GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
-              r"(?:\s+(?:morning|afternoon|evening))?"
+              r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?(?:the\s+)?same\s+time)?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
               r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?\s+")
 _DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
-                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but))|"
+                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
                    # "Friday's fine"
                    r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
                    r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
@@ -1250,7 +1256,12 @@ _MEETING_FOR = _rx(
     r"\bfor\s+(?:the|our|your|this|that|tomorrow'?s|today'?s|\w+day'?s)\s+"
     r"(?:[\w:.-]+\s+){0,3}(?:review|workshop|demo|presentation|pitch|kick-?off|interview|visit|shoot)\b"
 )
-_OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b|\?")
+_OFFER_TIME = _rx(r"\b(?:free|available|time|join|attend)\b")
+# "Before tomorrow's meeting with the landlord, could you print the lease?" asks for work; another
+# question beside a meeting may still offer a time for one.
+_ASK_TO_PREPARE = _rx(r"\b(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+|also\s+)?(?:print|send|bring|prepare|"
+                      r"prep|review|check|update|forward|share|read|sign|draft|finish|confirm|order|email|circulate|"
+                      r"look\s+over|go\s+over|fill\s+in|fill\s+out|complete|pull|compile|collect|upload|scan|get)\b")
 
 
 # A question written without its question mark: "Are the units MMBtu or cubic feet."
@@ -1404,7 +1415,10 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
               cfg: DateConfig) -> Item:
     try:
         target = _move_target(segment) if status == "moved" else segment
-        found = resolve(target, sent_at, kind=kind, config=cfg)
+        answer = _AND_ANSWER.search(segment) if kind == "promise" else None
+        # "We'll discuss internally on Thursday and come back to you on Friday": the reader waits for the answer
+        found = resolve(segment[answer.end():], sent_at, kind=kind, config=cfg) if answer else None
+        found = found or resolve(target, sent_at, kind=kind, config=cfg)
         # A move whose new time cannot be read has no due: the rest of the sentence holds the old one.
         if found is None and target != sentence and (status != "moved" or target == segment):
             found = resolve(_due_scope(sentence, segment), sent_at, kind=kind, config=cfg)
@@ -1419,6 +1433,8 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
     return Item(kind, owner, sentence, found.due, found.text, status)
 
 
+_AND_ANSWER = _rx(r"\band\s+(?:then\s+)?(?:(?:get|come|circle|report)\s+back|revert|let\s+you\s+know|confirm|"
+                 r"update\s+you)\b")
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 _STRONG_BREAK = _rx(r"\s[-\u2013\u2014]+\s|;\s")
 
@@ -1469,7 +1485,12 @@ _WHEN_WORDS = _rx(r"\s*(?:(?:the|this|next|that|same)\s+)?(?:\d|(?:mon|tues|wedn
 _COUNTER_CLAUSE = _rx(r".*(?:[,;]|\s[-–—]\s)")
 # A cancellation that offers another time is a move: "can't make 2pm - how about tomorrow?"
 _MEET_COUNTER = _rx(r"\b(?:can|could)\s+(?:we|you)\s+(?:do|make|try|go\s+for|look\s+at|say)\b|\b(?:how|what)\s+about\b|"
-                    r"\binstead\b|\bwould\s+\w+\s+work\b|\bdoes\s+\w+\s+work\b|\bworks\b|\bif\s+we\s+did\b")
+                    r"\binstead\b|\bwould\s+\w+\s+work\b|\bdoes\s+\w+\s+work\b|\bworks\b|\bif\s+we\s+did\b|"
+                    # "cancel our 1:1 this week - let's pick it up next Tuesday", "can't make today, tmrw 10?"
+                    r"\b(?:let'?s|we\s+(?:can|could|will|'ll))\s+(?:pick\s+(?:it|this|that)\s+up|do|say|go\s+for|"
+                    r"move\s+it|push\s+it|rebook|reschedule|meet|talk|catch\s+up)\b|\breschedul\w*\s+(?:for|to)\s|"
+                    r"(?:,|\s[-–—])\s*(?:maybe\s+|perhaps\s+|or\s+)?(?:today|tomorrow|tmrw|tmr|(?:mon|tues|wednes|thurs|fri)day|"
+                    r"next\s+week)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?\s*\?")
 # Offering another time for something: "Thursday at 2 instead?", "could we do 1 instead?"; not "send it Friday instead".
 _DELIVERABLE = _rx(r"\b(?:send|deliver|share|submit|upload|pay|invoice|publish|ship|post|email|forward)\b")
 # Accepting a named time: "Tomorrow 10am it is", "3 works!"
@@ -1482,6 +1503,7 @@ _MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(
                            r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b")
 
 
+_REPLACED_HOUR = _rx(r"\s*(?:the\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?(?=\s|[,?.!]|$)")
 _BARE_NEW_HOUR = _rx(r"\s*(1[0-2]|[1-9])\s*(?:[?.!]|$|,|\s+(?:instead|then|if|please|or)\b)")
 
 
@@ -1501,7 +1523,11 @@ def _move_target(sentence: str) -> str:
     m = timed[-1] if timed else tos[-1] if tos else None
     if m and low.startswith(" of", m.end()):
         # "do tomorrow's call at 10am instead of 9": the new time comes before "instead of".
-        return sentence[:m.start()]
+        # "Could we do 10:30 instead of 10 on Thursday?" keeps the day named after the hour it replaces.
+        head = sentence[:m.start()]
+        replaced = _REPLACED_HOUR.match(low, m.end() + 3)
+        day = _NAMES_DAY.search(low, replaced.end()) if replaced and not _NAMES_DAY.search(low, 0, m.start()) else None
+        return f"{head} {sentence[day.start(1):day.end(1)]}" if day and day[1] else head
     if m and low.startswith("instead", m.start()):
         m = None  # "can we do Thursday instead?": the new time is in the clause that ends with it
     if m:

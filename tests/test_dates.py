@@ -358,6 +358,12 @@ def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     ("I'll have the drone footage edited by Monday arvo.", "promise", at(2026, 11, 23, 14, 0), "Monday arvo"),
     ("Could we close the books by year-end, please?", "request", at(2026, 12, 31, 17, 30), "year-end"),
     ("I'll send the year-end pack on 4 January.", "promise", at(2027, 1, 4, 17, 30), None),
+    # a bare hour after a day where only an hour makes sense; an ordinal stays a date
+    ("tmrw 10?", "meeting", at(2026, 11, 19, 10, 0), "tmrw 10"),
+    ("Thursday 3?", "meeting", at(2026, 11, 19, 15, 0), "Thursday 3"),
+    ("Friday 5 works for me.", "meeting", at(2026, 11, 20, 17, 0), "Friday 5"),
+    ("Thursday 3rd?", "meeting", at(2026, 12, 3, 9, 0), "Thursday 3rd"),
+    ("Thursday 3 December", "meeting", at(2026, 12, 3, 9, 0), "Thursday 3 December"),
 ])
 def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, expected: datetime,
                                                        due_text: str | None) -> None:

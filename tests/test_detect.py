@@ -1192,3 +1192,29 @@ def test_meetings_named_by_their_hour_and_notices_that_ask_nothing(text: str, ex
 ])
 def test_meetings_without_the_reader_and_the_shortest_asks(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a slot given up and another offered in the same breath is a move, the day kept where only the hour changes
+    ("I need to cancel our 1:1 this week – let's pick it up next Tuesday.", [("meeting", "moved", at(11, 24, 9))]),
+    ("cant make it today, tmrw 10?", [("meeting", "moved", at(11, 19, 10))]),
+    ("Could we do 10:30 instead of 10 on Thursday?", [("meeting", "moved", at(11, 19, 10, 30))]),
+    ("Could we do 3pm instead of 2pm tomorrow?", [("meeting", "moved", at(11, 19, 15))]),
+    ("Sorry, I have to cancel our call tomorrow.", [("meeting", "cancelled", at(11, 19, 9))]),
+    # the same time on another day
+    ("Friday at the same time is fine.", [("meeting", "accepted", at(11, 20, 9))]),
+    ("Thursday works, same time.", [("meeting", "accepted", at(11, 19, 9))]),
+    ("Can we do the same time next week?", [("meeting", "proposed", at(11, 23, 9))]),
+    # time together, and joining a named meeting
+    ("Shall we set up time for the review on Friday?", [("meeting", "proposed", at(11, 20, 9))]),
+    ("Let's find some time next week to go over the budget.", [("meeting", "proposed", at(11, 23, 9))]),
+    ("I'll join the review on Friday.", [("meeting", "accepted", at(11, 20, 9))]),
+    # work asked for before a meeting is the ask, not the meeting
+    ("Before tomorrow's meeting with the landlord, could you print the lease?", [("request", None, at(11, 19, 17, 30))]),
+    ("Before Friday's meeting, can we have a quick chat?", [("meeting", "proposed", at(11, 20, 9))]),
+    # the reader waits for the answer, not for the discussion before it
+    ("We'll discuss internally on Thursday and come back to you on Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("ok will send tmrw", [("promise", None, at(11, 19, 17, 30))]),
+])
+def test_moves_in_one_breath_the_same_time_and_answers_after_a_discussion(text: str, expected: list) -> None:
+    assert _found(text) == expected
