@@ -599,6 +599,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         first, last = date(y, mo, 1), _month_end(y, mo)
         return _Anchor(start, end, 1, (_period_part(first, last, g["part"]),))
     if name == "quarter":
+        if _FIGURES_FOR.search(m.string, max(0, m.start() - 40), m.start()):
+            return None  # "the updated numbers for Q3" names what is asked for, not when
         return _quarter_anchor(m, today)
     if name == "year":
         if g["ye"]:
@@ -659,6 +661,10 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
     start = m.start("aweek") if m["aweek"] else m.start("which") if m["which"] and which != "on" else m.start("wd")
     end = m.end("after") if after in ("after next", "next week", "week") else m.end("wd")
     return _Anchor(start, end, 2, _day(d), weekday=wd)
+
+
+_FIGURES_FOR = _rx(r"\b(?:numbers|figures|results|report|data|forecasts?|budget|plan|sales|revenue|costs|targets|accounts|"
+                   r"statements?|invoices|expenses)\s+(?:for|from|of)\s+(?:the\s+)?$")
 
 
 def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:

@@ -150,7 +150,7 @@ _CUE_WORDS = frozenset(
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
-    "leave consider coming".split()
+    "leave consider coming ask".split()
 )
 _LEAD_WORDS = frozenset("before once when after while".split())
 _IT_IS_WORDS = frozenset("it works suits is".split())
@@ -269,7 +269,8 @@ _MEETING_NOUN = _Needled(
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
                  r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
-                 r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it)|"
+                 r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
+                 r"us|then|at|on|(?:the|your|our)\s+(?:[\w-]+\s+)?(?:call|meeting|session|review|workshop|demo|sync)\b)))|"
                  r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|session|"
                  r"workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
                  r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
@@ -377,8 +378,9 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"(?:call|meeting|session|appointment|visit|chat|slot|booking|time|date|interview|shoot|consultation|lunch|coffee|"
     r"catch-?up|check-?in|kick-?off|workshop|demo)|(?:that\s+)?(?:for\s+|on\s+|at\s+)?(?:[a-z]+day|tomorrow|today|tonight|\d))\b|"
     r"(?:happy|pleased|glad|delighted|able|can|writing)\s+to\s+confirm\s+(?:[a-z]+\s+){0,2}?(?:\d[\w:.]*|[a-z]+day\b|tomorrow|"
-    r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|talk\s+(?:to\s+you\s+)?"
-    r"(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
+    r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|"
+    # "Talk to you tomorrow" says yes; "could we talk on Tuesday?" asks
+    r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|" + _ATTENDING_RX
 ))
 _MEET_PROPOSE = _rx(
@@ -419,7 +421,9 @@ _MEET_PAST = _rx(
 # --- requests -------------------------------------------------------------------
 
 _RHETORICAL = _rx(
-    r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so),?\s+)?(?:who\s+knew|why\s+not|who\s+cares|guess\s+what|"
+    r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so|now),?\s+)?(?:who\s+knew|why\s+not|"
+    # asking oneself: "Now, where did I put the font licence?"
+    r"(?:where|what)\s+(?:did|have|had)\s+i\s+(?:put|left|leave|saved?|stored?|filed?|done\s+with)\b|who\s+cares|guess\s+what|"
     r"can\s+you\s+believe|what'?s\s+not\s+to\s+like|(?:how|what|why|where|who)\s+on\s+earth|"
     r"what(?:'s|\s+is)\s+the\s+point|who\s+would'?ve|who'?d\s+have|where\s+(?:does|did)\s+the\s+time\s+go|"
     r"is\s+it\s+just\s+me|i\s+wonder\s+(?:whether|if|why|how|what)|not\s+sure\s+if\s+you\s+(?:saw|heard|noticed)|"
@@ -441,8 +445,11 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
-         "nice", "best", "welcome", "needed", "help"}), _rx(
+         "nice", "best", "welcome", "needed", "help", "ask"}), _rx(
         r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
+        # "I'd love to hear your thoughts on the revised version", "we'd ask that you nominate one person"
+        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|"
+        r"(?:i|we)(?:'d|\s+would)\s+ask\s+(?:that\s+)?you\b|"
         r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
@@ -527,7 +534,11 @@ _VERBLESS_NOUNS = frozenset(
     "sound grade mix master".split())
 
 # Each promise shape, with the words that must be present for it to be tried.
+# Taking it on, telegraphically: "Looking into it - update by EOD." promises the update; it asks for none.
+_ON_IT_THEN = _rx(r"^(?:looking\s+into\s+it|on\s+it|checking(?:\s+now)?|investigating|will\s+check)\s*[-–—,:.]+\s*"
+                  r"(?:will\s+)?(?:update|revert|report\s+back|get\s+back|confirm|reply|send)\b")
 _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
+    (frozenset({"looking", "checking", "investigating", "on"}), _ON_IT_THEN),
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
         _SUBJ + r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|"
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
@@ -581,10 +592,13 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"on|next|this|end|eod|(?:mon|tues|wednes|thurs|fri)day)\b")),
     # work said to be on its way: "it'll be with you by Monday", "fix will be live within the hour",
     # "Quote to follow by close of play tomorrow", "you get the cut Monday"
-    (frozenset({"it'll", "ready", "live", "inbox", "shared", "sent", "emailed", "uploaded"}), _rx(
+    (frozenset({"it'll", "ready", "live", "inbox", "shared", "sent", "emailed", "uploaded", "up"}), _rx(
         r"(?:^|\b(?:it|this|that|the\s+(?:fix|update|draft|quote|invoice|site|page|files?|report|deck|"
         r"design|changes|new\s+version|rest|cut|edit|proofs?|photos|contract|proposal|(?:release\s+|meeting\s+)?notes|"
-        r"agenda|minutes|slides|samples|link|recording))|^(?:fix|update|draft|quote|invoice|"
+        r"agenda|minutes|slides|samples|link|recording|"
+        # "The Android build will be up on the test track by Friday"
+        r"(?:[\w-]+\s+)?(?:build|release|app|beta|video|assets|artwork|mock-?ups?|designs|wireframes|translations?|"
+        r"prototype|website|staging\s+site|landing\s+page|dashboard)))|^(?:fix|update|draft|quote|invoice|"
         r"report|deck|cut|proofs?|photos|contract|proposal))"
         r"(?:'ll|\s+will)\s+be\s+(?:with\s+you|in\s+your\s+inbox|live|up|ready|done|over\s+to\s+you|"
         r"(?:shared|sent|emailed|uploaded)\b(?=[^.?,;]*\b(?:by|tomorrow|today|tonight|on|next|this|(?:mon|tues|wednes|"
@@ -749,7 +763,8 @@ def detect(
 _OUT_OF_OFFICE = _rx(
     r"^\W*(?:(?:thank\s+you|thanks)\s+for\s+your\s+(?:e-?mail|message)[.!]?\s*)?(?:(?:i\s+am|i'm|i\s+will\s+be)\s+"
     r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|on\s+(?:annual\s+|parental\s+|sick\s+)?leave|"
-    r"away\s+from\s+(?:the\s+office|my\s+desk))|out\s+of\s+(?:the\s+)?office\b|auto(?:matic)?[\s-]?reply)")
+    r"away\s+from\s+(?:the\s+office|my\s+desk)|away\s+(?:until|till|from|through|on\s+(?:holiday|vacation|leave)))|"
+    r"out\s+of\s+(?:the\s+)?office\b|auto(?:matic)?[\s-]?reply)")
 _OUT_OF_OFFICE_SIGN = _rx(r"\b(?:until|returning|back\s+on|on\s+my\s+return|limited\s+access|no\s+access|"
                           r"will\s+(?:respond|reply)|for\s+(?:anything\s+)?urgent|in\s+my\s+absence)\b")
 
@@ -789,6 +804,7 @@ def _is_out_of_office(text: str) -> bool:
 
 _LEAN_MAX = 90
 _FIRST_PERSON = _rx(r"\b(?:i|i'm|i'll|i've|we|we're|we'll|we've|my|our)\b")
+_AT_THE_MEETING = _rx(r"\b(?:i|we)(?:'ll|\s+will)\s+(?:also\s+)?(?:bring|call\s+you|ring\s+you|dial\s+in|phone\s+you)\b")
 _OWN_MEETING = _rx(r"\b(?:let'?s|cancel\w*|can'?t|cannot|move|reschedul\w*|postpon\w*)\b")
 
 
@@ -821,6 +837,10 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
             if found:
                 return replace(prev, due=found.due, due_text=f"{prev.due_text} … {found.text}"), []
         return prev, []
+    if (prev.kind == "meeting" and prev.status != "cancelled" and prev.due is not None and len(mine) == 1
+            and mine[0].kind == "promise" and mine[0].due is None and _AT_THE_MEETING.search(low)):
+        # "Count me in for the kickoff on the 26th. I'll bring printed copies.": due when the meeting is
+        return prev, [replace(mine[0], due=prev.due, due_text=prev.due_text)]
     if not mine and prev.due is None and "?" not in sentence and not _BULLET_MARK.match(sentence) \
             and not _DAY_WORDS.isdisjoint(_WORD.findall(low)) and not _FIRST_PERSON.search(low):
         found = _resolution(sentence, prev.kind, sent_at, cfg)
@@ -923,7 +943,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
             and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)  # "when you can, send me..."
-            and not _late_cue(tokens) and not ("moved" in tokens and _MOVED_TO_WHEN.search(ascii_lower(sentence)))):
+            and not _late_cue(tokens) and not (not _MOVED_WORDS.isdisjoint(tokens) and _MOVED_TO_WHEN.search(ascii_lower(sentence)))):
         return []
     words = set(tokens)
     low_sentence = ascii_lower(sentence)  # same length: the body's low copy is a slice of it
@@ -954,7 +974,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                                                        or _AT_HOUR.search(low))) or (
         not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None) or (
         "then" in words and _SEE_YOU_THEN.search(low) is not None) or (
-        "moved" in words and _MOVED_TO_WHEN.search(low) is not None)
+        not _MOVED_WORDS.isdisjoint(words) and _MOVED_TO_WHEN.search(low) is not None)
     meeting = _meeting(body, low, words) if maybe_meeting else None
     if meeting and _NO_RUSH.search(low_sentence) and not _MEETING_NOUN.search(low) and not _CALL_ME.search(low):
         meeting = None  # "No rush, Monday is fine" gives a day for work, not for a meeting
@@ -1019,8 +1039,13 @@ _FOR_WHEN = _rx(r"\bfor\s+(?:(?:the|our|a|an|this|that|next|tomorrow'?s|today'?s
 
 
 # "Our 1:1 tomorrow is moved to 3:30": said of our meeting with the time it moves to, not of an office or a file
-_MOVED_TO_WHEN = _rx(r"\b(?:is|has\s+been|'s|was|been|got)\s+moved\s+(?:back\s+|forward\s+)?to\s+(?:the\s+|next\s+|this\s+)?"
+_MOVED_WORDS = frozenset({"moved", "rescheduled", "postponed", "pushed"})
+_MOVED_TO_WHEN = _rx(r"\b(?:is|has\s+been|have\s+been|'s|was|been|got)\s+(?:moved|rescheduled|postponed|pushed)\s+"
+                     r"(?:back\s+|forward\s+)?(?:to|until|till)\s+(?:the\s+|next\s+|this\s+)?"
                      r"(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|noon|morning|afternoon)")
+_MOVED_EVENT = _rx(r"\b(?:review|session|call|meeting|1:1|one-on-one|sync|stand-?up|demo|workshop|interview|appointment|"
+                   r"kick-?off|presentation|training|webinar|check-?in|catch-?up|town\s+hall|offsite|briefing)\b"
+                   r"[^.?!;]{0,40}?" + _MOVED_TO_WHEN.pattern)
 _LATE_WORDS = frozenset({"so", "get", "then"}) | _VERBLESS_NOUNS | _PRESENT_FOR_FUTURE
 
 
@@ -1069,7 +1094,10 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
     time_it_is = _TIME_IT_IS.match(low)
     instead = dayish and "instead" in low and not _DELIVERABLE.search(low) and not _IMPERATIVE.match(low)
-    if not noun and not call_me and not invite and not time_it_is and not instead and not _CANT_MAKE_TIME.search(low) \
+    # "the quarterly business review has been rescheduled to Tuesday at 9:30"
+    moved = not _MOVED_WORDS.isdisjoint(words) and _MOVED_EVENT.search(low) is not None
+    if not noun and not call_me and not invite and not time_it_is and not instead and not moved \
+            and not _CANT_MAKE_TIME.search(low) \
             and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)
                                  or (_AVAILABLE.search(low) and _day_level(low, words))
                                  or _then_accept(low)
@@ -1082,7 +1110,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low)
             and not ("?" in low and not _ASK_TO_PREPARE.search(low)))) and not _MEET_CHANGE.search(low):
         return None
-    if _NOT_OURS.search(low):
+    if _NOT_OURS.search(low) or _NOT_A_MEETING_HERE.search(low):
         return None
     cancel = _MEET_CANCEL.search(low)
     if not (wish or call_me or cancel) and not _PROPOSAL_CUE.search(low) and not _MEET_MOVE.search(low) \
@@ -1096,7 +1124,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
         return "meeting", "both", "cancelled", 0
     if cancel:
         return "meeting", "both", "moved", 0  # "can't make 2pm, can we do tomorrow?"
-    if _MEET_MOVE.search(low):
+    if moved or _MEET_MOVE.search(low):
         return "meeting", "both", "moved", 0
     if (_MEET_PAST.search(low) and not _FORWARD_TO_MEET.search(low)) or _HEDGE_MEETING.search(low) \
             or _PAST_PLAN.search(low):
@@ -1142,6 +1170,18 @@ _NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally
     # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
     r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"), sep="|")
+# Meetings that are not proposed here: the writer's own elsewhere, one the reader is asked to arrange
+# with others, one that waits on something, and food that is only laid on.
+_NOT_A_MEETING_HERE = _rx(
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+)?(?:meetings?|sessions?|calls?|workshops?|"
+    r"training)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
+    r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
+    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)|"
+    r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|meeting|"
+    r"call|review|workshop|session|demo)\b|"
+    r"^(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
+    r"(?:there|served|provided|available|included|ready)\b")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -1224,8 +1264,8 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
-    r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
-    r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
+    r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
+    r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
@@ -1242,7 +1282,8 @@ _DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for
                    r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
                    r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
 # A day that will do for a deadline is no meeting: "No rush, Monday is fine."
-_NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b")
+_NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b|"
+               r"\b(?:anything|anytime|any\s+time)\s+(?:by|before)\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
     r"\b(?:(?<!aim\s)(?<!plan\s)(?<!opt\s)(?<!hope\s)for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
@@ -1305,6 +1346,7 @@ _NEED_ELSEWHERE = _rx(r"\bneed\w*\s+(?:[\w'-]+\s+){0,5}?from\s+(?!(?:you|u|your)
 
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
     if _SMALL_TALK.match(low) or _NO_ASK.match(low) or (low.startswith("i wonder") and _WONDER.match(low)) \
+            or _ON_IT_THEN.match(low) \
             or ("nothing" in words and _NOTHING_REQUIRED.search(low)):
         return None
     if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low) and not _INVERTED_IF.match(low):
@@ -1363,7 +1405,7 @@ _CONDITIONAL_SUPPORT = _rx(
     r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
     r"(?:^|,\s+)please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
     r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
-    r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks))\b"
+    r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|disregard)\b"
 )
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
@@ -1386,7 +1428,8 @@ _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
 # still editing" gives the reason it may not happen.
 _TRY_BUT = _rx(r"(?:i|we)(?:'ll|\s+will)\s+try\s+(?:to|and|our|my)\b[^.;!?]*\bbut\b")
 # "We'll need your sign-off before we print" asks; it commits the writer to nothing.
-_WILL_NEED = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:also\s+|still\s+|then\s+)?need\b")
+# "We'll need your sign-off" asks; "we'll go with option B" decides: neither is work the writer owes.
+_WILL_NEED = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:also\s+|still\s+|then\s+)?(?:need\b|(?:go|stick)\s+with\b(?![^.;!?]*\band\b))")
 _CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+|,\s+so\s+(?=\w+\s+(?:the|it|them|me|us|your|a|an|those|these|this|that)\b)")
 _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")  # "fix will be live", "update is out"
 
@@ -1415,9 +1458,13 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
               cfg: DateConfig) -> Item:
     try:
         target = _move_target(segment) if status == "moved" else segment
-        answer = _AND_ANSWER.search(segment) if kind == "promise" else None
-        # "We'll discuss internally on Thursday and come back to you on Friday": the reader waits for the answer
-        found = resolve(segment[answer.end():], sent_at, kind=kind, config=cfg) if answer else None
+        # "We'll discuss internally on Thursday and come back to you on Friday": the reader waits for
+        # the answer; "I'm in meetings all day tomorrow, can we talk Friday?" proposes Friday.
+        tail = _AND_ANSWER.search(segment) if kind == "promise" else \
+            _PROPOSED_AFTER.search(segment) if status == "proposed" else None
+        if tail and kind == "meeting" and not _NAMES_DAY.search(ascii_lower(segment), tail.end()):
+            tail = None  # "Since you're in town on Monday, could we meet for lunch?": the day is in the lead
+        found = resolve(segment[tail.end():], sent_at, kind=kind, config=cfg) if tail else None
         found = found or resolve(target, sent_at, kind=kind, config=cfg)
         # A move whose new time cannot be read has no due: the rest of the sentence holds the old one.
         if found is None and target != sentence and (status != "moved" or target == segment):
@@ -1435,6 +1482,7 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
 
 _AND_ANSWER = _rx(r"\band\s+(?:then\s+)?(?:(?:get|come|circle|report)\s+back|revert|let\s+you\s+know|confirm|"
                  r"update\s+you)\b")
+_PROPOSED_AFTER = _rxi(r"(?:[,;]|\s[-–—])\s*(?:but\s+|so\s+)?(?=(?:can|could|shall)\s+we\b|(?:how|what)\s+about\b)")
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 _STRONG_BREAK = _rx(r"\s[-\u2013\u2014]+\s|;\s")
 
@@ -1503,6 +1551,7 @@ _MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(
                            r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b")
 
 
+_ENDS_IN_HOUR = _rx(r"\b(?:make\s+it|do|say|at)\s+(1[0-2]|[1-9])\s*$")
 _REPLACED_HOUR = _rx(r"\s*(?:the\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?(?=\s|[,?.!]|$)")
 _BARE_NEW_HOUR = _rx(r"\s*(1[0-2]|[1-9])\s*(?:[?.!]|$|,|\s+(?:instead|then|if|please|or)\b)")
 
@@ -1527,7 +1576,10 @@ def _move_target(sentence: str) -> str:
         head = sentence[:m.start()]
         replaced = _REPLACED_HOUR.match(low, m.end() + 3)
         day = _NAMES_DAY.search(low, replaced.end()) if replaced and not _NAMES_DAY.search(low, 0, m.start()) else None
-        return f"{head} {sentence[day.start(1):day.end(1)]}" if day and day[1] else head
+        if not (day and day[1]):
+            return head
+        bare = _ENDS_IN_HOUR.search(head)  # "Could you make it 4 instead of 3 on Friday?"
+        return f"{sentence[day.start(1):day.end(1)]} at {bare[1]}" if bare else f"{head} {sentence[day.start(1):day.end(1)]}"
     if m and low.startswith("instead", m.start()):
         m = None  # "can we do Thursday instead?": the new time is in the clause that ends with it
     if m:

@@ -1218,3 +1218,46 @@ def test_meetings_without_the_reader_and_the_shortest_asks(text: str, expected: 
 ])
 def test_moves_in_one_breath_the_same_time_and_answers_after_a_discussion(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # asks said softly, and what only sounds like one
+    ("I'd love to hear your thoughts on the revised version when you have a moment.", [("request", None, None)]),
+    ("One process note: we'd ask that you nominate one person on your side.", [("request", None, None)]),
+    ("I was going to ask you to redo the charts, but Sam has done it, so please ignore that part.", []),
+    ("Now, where did I put the font licence?", []),
+    ("Can you send me the updated numbers for Q3?", [("request", None, None)]),
+    ("The board meets at 9, so anything by Thursday evening works for me.", []),
+    # promises said as the work's own progress, telegraphically, or as the meeting's companion
+    ("The Android build will be up on the internal test track by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("Looking into it - update by EOD.", [("promise", None, at(11, 18, 17, 30))]),
+    ("We'll go with option B.", []),
+    ("We'll go with the blue one and send the final files Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("Count me in for the workshop on the 26th. I'll bring printed copies.",
+     [("meeting", "accepted", at(11, 26, 9)), ("promise", None, at(11, 26, 9))]),
+    # meetings moved by notice, asked for and said yes to
+    ("The quarterly business review has been rescheduled to Tuesday, December 15 at 9:30.",
+     [("meeting", "moved", at(12, 15, 9, 30))]),
+    ("The launch has been postponed to next week.", []),
+    ("Could you make it 4 instead of 3 on Friday?", [("meeting", "moved", at(11, 20, 16))]),
+    ("Could we talk on Tuesday at 10?", [("meeting", "proposed", at(11, 24, 10))]),
+    ("Tomorrow is packed, how about Friday at 2?", [("meeting", "proposed", at(11, 20, 14))]),
+    ("I'm in meetings all day tomorrow, can we talk Friday?", [("meeting", "proposed", at(11, 20, 9))]),
+    ("Yes, I can join.", [("meeting", "accepted", None)]),
+    # meetings that are not proposed here
+    ("I'm in sessions at the conference until 10:45.", []),
+    ("Please ignore my previous email - my meeting with the landlord is off.", []),
+    ("Could you set up a meeting with the Barclays team for Friday?", [("request", None, at(11, 20, 17, 30))]),
+    ("Could you set up a call with your IT person on Friday so we can do it together?",
+     [("meeting", "proposed", at(11, 20, 9))]),
+    ("We'll need a signed copy back before we can schedule the kickoff.", [("request", None, None)]),
+    ("Coffee will be there from 1:45.", []),
+])
+def test_soft_asks_telegraphic_promises_and_meetings_not_proposed_here(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+def test_an_autoreply_that_says_away_until_asks_nothing() -> None:
+    text = ("Thank you for your email. I'm away until 30 November with limited access to email. "
+            "For anything urgent, please contact my colleague Tom.")
+    assert _found(text) == []
