@@ -112,7 +112,7 @@ _MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|oc
 _FULL_WD = (r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|"
             r"MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)")
 # ...except those that are no word at all: "thurs 2pm works".
-_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|thurs|thur)\.?"
+_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|thurs|thur|fri)\.?"
 _WD_RE = rf"(?:{_FULL_WD}|{_ABBR_WD}(?![A-Za-z]))"
 _NUM_RE = (r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
            r"a couple of|couple of|a few|few)")
@@ -216,7 +216,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
                          "minutes", "min", "mins"}),
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
-    "oclock": frozenset({"o'clock", "oclock", "clock"}),
+    "oclock": frozenset({"o'clock", "oclock", "clock", "uhr"}),
     "part": frozenset({"morning", "afternoon", "arvo", "evening", "tonight", "night", "eod", "cob", "business", "day",
                        "thing"}),
 }
@@ -326,7 +326,7 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
     ("half_past", _rx(rf"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{_HOUR_WORDS})\b")),
-    ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{_HOUR_WORDS})\s+o'?clock\b")),
+    ("oclock", _rx(rf"\b(?P<h>\d{{1,2}}|{_HOUR_WORDS})\s+(?:o'?clock|uhr)\b")),  # "14 Uhr" from German writers
 )
 # Patterns that need neither a digit nor a trigger word run on every sentence (set in _Text.of).
 _UNTRIGGERED = frozenset(name for name, _ in (*_DATE_PATTERNS, *_TIME_PATTERNS)

@@ -150,7 +150,7 @@ _CUE_WORDS = frozenset(
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
-    "leave consider coming ask".split()
+    "leave consider coming ask requested request reminder team payment both either".split()
 )
 _LEAD_WORDS = frozenset("before once when after while".split())
 _IT_IS_WORDS = frozenset("it works suits is".split())
@@ -183,7 +183,7 @@ _JOINT_WORDS = frozenset("let's lets let need have must should might may urge en
 _BOILERPLATE_WORDS = frozenset(
     "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
     "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
-    "sender disclaimer virus longer anything help yahoo error".split()
+    "sender disclaimer virus longer anything help yahoo error missed".split()
 )
 
 
@@ -204,7 +204,8 @@ _BOILERPLATE = _rx(
     r"view\s+(?:it\s+)?in\s+(?:your\s+)?browser|please\s+(?:do\s+not|don'?t)\s+reply|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more)|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:anyone|anybody|you)\s+(?:has|have)\s+any\s+(?:other\s+|further\s+)?"
-    r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo|received\s+(?:this|it)(?:\s+\w+)?\s+in\s+error)"
+    r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo|received\s+(?:this|it)(?:\s+\w+)?\s+in\s+error|"
+    r"(?:let\s+(?:me|us)\s+know|shout)\s+if\s+(?:i|we)(?:'ve|\s+have)?\s+(?:missed|forgotten|left\s+out)\s+anything)"
 )
 
 # --- completions ----------------------------------------------------------------
@@ -488,6 +489,18 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
         r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
+    # what the reader will do, as agreed: "You'll check with legal on the permissions."
+    (_W({"you'll", "you"}), _rx(
+        r"^you(?:'ll|\s+will)\s+(?!be\b|have\b|get\b|receive\b|see\b|find\b|need\b|love\b|like\b|notice\b|want\b|"
+        r"hear\b|know\b|probably\b|also\s+(?:get|receive|see|find)\b|enjoy\b|remember\b|recall\b|understand\b|"
+        r"appreciate\b|agree\b|already\b|soon\b|not\b|never\b|always\b|still\b|just\b|definitely\b|likely\b|"
+        r"surely\b|certainly\b|either\b|only\b|each\b|all\b|then\s+(?:get|receive|see)\b)[a-z]+\b(?![^.?!]*\?)")),
+    # "You are requested to send the revised estimate", "Request you to share the same at the earliest."
+    # "Gentle reminder about invoice #1043, due on the 30th."
+    (_W({"requested", "request", "reminder"}), _rx(
+        r"you\s+are\s+(?:kindly\s+)?requested\s+to\b|^(?:(?:we|i)\s+)?(?:kindly\s+)?request\s+you\s+to\b|"
+        r"reminder\s+(?:about|regarding|re:?|of|on|that)\s+(?:the\s+|our\s+|my\s+)?(?:outstanding\s+|open\s+|unpaid\s+)?"
+        r"(?:invoice|payment|bill|balance|fee)")),
     # asking in the first person: "could I have the files", "if I could have them by Wednesday"
     (_W({"could"}), _rx(r"could(?:\s+(?:i|we)|(?<=i\scould)|(?<=we\scould))\s+(?:get|have)\s+(?:it|them|the|your|a|an|this|"
                         r"these|those)\b")),
@@ -539,6 +552,12 @@ _ON_IT_THEN = _rx(r"^(?:looking\s+into\s+it|on\s+it|checking(?:\s+now)?|investig
                   r"(?:will\s+)?(?:update|revert|report\s+back|get\s+back|confirm|reply|send)\b")
 _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
     (frozenset({"looking", "checking", "investigating", "on"}), _ON_IT_THEN),
+    # the writer's side as a team, and money on its way: "Our team will share the API documentation by
+    # Monday", "Payment will go out on Friday via ACH"
+    (frozenset({"team", "payment"}), _rx(
+        r"(?:our|my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|need\b|want\b)|"
+        r"^(?:the\s+|your\s+|final\s+)?payment\s+(?:for\s+[^.?]{1,40}?\s+)?(?:will|'ll)\s+(?:go\s+out|be\s+(?:made|sent|"
+        r"processed|released|transferred|paid|with\s+you|in\s+your\s+account))\b")),
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
         _SUBJ + r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|"
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
@@ -580,7 +599,8 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"hiccups?|slowdowns?)\b).*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day)\b")),
     (frozenset({"can"}), _rx(
-        r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)(?<!\bbefore\s)(?<!\buntil\s)(?<!\bonce\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
+        r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)(?<!\bbefore\s)(?<!\buntil\s)(?<!\bonce\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do(?!\s+(?:on\s+|this\s+|next\s+)?(?:[a-z]+day|tomorrow|today|tmrw|mon|tue|tues|wed|"
+        r"weds|thu|thur|thurs|fri|\d)\b)|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
         r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
         r"(?:" + _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+|^)(?:sending|preparing|putting\s+together|working\s+on|finishing)\b"
@@ -622,9 +642,9 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     (frozenset({"you", "your", "follow"}), _Needled("with you|your way|in your|over to you|will follow", _rx(
         r"(?<!thoughts)(?<!prayers)(?<!hearts)(?<!things)"
         r"(?:(?:'ll|\s+will|\s+should)\s+be\s+(?:with\s+you(?!\s+in\s+spirit)|in\s+your\s+(?:inbox|dropbox|drive|folder|"
-        r"mailbox)|over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow(?!\s+up))\b"
+        r"mailbox|account|bank)|over\s+to\s+you)|\s(?:are|is)\s+(?:coming|heading)\s+your\s+way|\swill\s+follow(?!\s+up))\b"
         r"(?=[^.?]*\b(?:by(?!\s+(?:e-?mail|post|phone|courier|hand|separate))|tomorrow|tonight|today|next|this|shortly|within|later|early|eod|cob|"
-        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"), sep="|")),
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|latest)\b)"), sep="|")),
     # with the verb left out, a deliverable and its day: "Revised quote by Thursday.", "Final color and sound
     # early next week."
     (_VERBLESS_NOUNS, _Brief(60, _rx(
@@ -722,12 +742,31 @@ def detect(
             items.append(invite)
     if isinstance(text, str) and (_is_out_of_office(text) or _is_bulk(text)):
         return Detection(tuple(items), ())
+    notice = _CALENDAR_NOTICE.match(text.lstrip()) if isinstance(text, str) else None
+    if notice:
+        # A calendar's own notification: its first line says it all, the rest is links and buttons.
+        status = ("moved" if notice["invited"].lower().startswith("updated") else "proposed") if notice["invited"] \
+            else "accepted" if notice["yes"] else "cancelled" if notice["off"] else None
+        if not items and status:  # a decline or a maybe from one guest leaves the meeting as it was
+            # read as a proposal: the line names the time it is at, not a move "to" somewhere
+            found = _with_due("meeting", "both", "proposed", notice[0], notice["when"], sent_at, cfg)
+            items.append(replace(found, status=status))
+        return Detection(tuple(items), ())
     seen: set[tuple[str, str]] = set()
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
     lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
+    people: _People | None = None
+    listing = False  # inside a list of steps: "Next steps:", then one line each
     for sentence in sentences(text if isinstance(text, str) else ""):
-        classified = _classify(sentence, has_attachments)
+        assigned = None
+        if listing or sentence[0] in _BULLET_STARTS or ":" in sentence or " \u2013 " in sentence or " - " in sentence \
+                or " to " in sentence:
+            people = people or _people(text)
+            assigned = _assigned(sentence, people, listing)
+        # a bulleted list ends at its last bullet; numbered lines reach here without their numbers
+        listing = sentence.endswith(":") or (assigned is not None and sentence[:1] not in _BULLET_STARTS)
+        classified = _classify(sentence, has_attachments) if assigned is None else assigned
         if not classified and lone is None and "?" not in sentence:  # most: nothing here, nothing to add to
             previous = (sentence, classified)
             continue
@@ -757,6 +796,12 @@ def detect(
                                                 and item.status == "accepted"
                                                 and _SEE_YOU_THEN.search(ascii_lower(item.sentence)))]
     return Detection(tuple(items), tuple(completions))
+
+
+# "Invitation: Design review @ Thu 26 Nov 2026 2pm - 3pm (CET) (lena@example.com)", as calendars send it.
+_CALENDAR_NOTICE = re.compile(
+    r"(?i:(?P<invited>(?:updated\s+)?invitation(?:\s+updated)?|new\s+event)|(?P<yes>accepted)|(?P<no>declined|tentatively\s+accepted|"
+    r"tentative)|(?P<off>cancell?ed(?:\s+event)?|event\s+cancell?ed))(?:\s+\(with\s+note\))?:\s+[^\n@]{1,200}?\s@\s(?P<when>[^\n]+)")
 
 
 # An autoreply typed by hand, or sent without the headers that mark it: it promises and asks nothing.
@@ -800,6 +845,109 @@ def _is_bulk(text: str) -> bool:
 def _is_out_of_office(text: str) -> bool:
     head = ascii_lower(text[:600])
     return "?" not in head and _OUT_OF_OFFICE.match(head) is not None and _OUT_OF_OFFICE_SIGN.search(head) is not None
+
+
+@dataclass(frozen=True)
+class _People:
+    """First names the message itself gives: whom it greets, and who signs it."""
+
+    readers: frozenset[str]
+    writers: frozenset[str]
+    roster: bool  # some list line names the reader's or the writer's step, so the other names are people
+
+
+_GREETED = re.compile(r"^\W*(?i:hi|hello|hey|dear|hallo|hiya|morning|good\s+(?:morning|afternoon|evening)|g'day|hej|ciao|"
+                      r"bonjour)\s+(?P<names>[A-Z][\w'-]+(?:\s*(?:,|&|and)\s*[A-Z][\w'-]+)*)")
+_NAME_LINE = re.compile(r"^[-\u2013\u2014\s]*(?:(?i:best|cheers|regards|thanks|thank\s+you|kind\s+regards|best\s+regards|"
+                        r"many\s+thanks|br|ta|love|warmly|talk\s+soon|speak\s+soon),?\s+)?(?P<first>[A-Z][a-z'-]+)"
+                        r"(?:\s+[A-Z][a-z'-]+){0,2}\s*$")
+_OWN_SIDE = frozenset({"me", "i", "myself", "we", "us", "our side", "our team", "my team", "my side"})
+_YOUR_SIDE = frozenset({"you", "u", "your side", "your team"})
+_BOTH_SIDES = frozenset({"both", "both of us", "all", "all of us", "everyone", "together", "joint", "team"})
+# "Next steps:" lists: "- Tom: send the deck by Fri", "• Jess – update the deck", "- Priya (me): circulate the MoM"
+_ACTION_LINE = re.compile(r"^(?P<bullet>\s*(?:[-*•◦▪‣]|\d{1,2}[.)])\s+)?(?P<who>[^\W\d_][\w.'&-]*(?:\s+[\w.'&-]+){0,2}?)"
+                          r"(?:\s*\((?P<aside>me|you)\))?\s*(?::(?!\d)|(?P<dash>\s[-\u2013\u2014]\s))\s*(?P<what>\S.*)$")
+# "- Anna to confirm budget", "Maria to schedule the vendor review."
+_TO_DO_LINE = re.compile(r"^(?P<bullet>\s*(?:[-*•◦▪‣]|\d{1,2}[.)])\s+)?(?P<who>[A-Z][a-z'-]+(?:\s+team)?)(?P<aside>)\s+to\s+"
+                         r"(?P<what>[a-z]+\b.*)$")
+_PLAIN_STEP = re.compile(r"^(?P<bullet>\s*(?:[-*•◦▪‣]|\d{1,2}[.)])\s+)?(?P<who>(?i:you|we))\s+(?P<what>(?!(?i:will|'ll|can|"
+                         r"could|would|should|may|might|must|are|were|have|had|did|do|need|want|also|already|just|"
+                         r"all|both|still|never|always)\b)[a-z]+\b(?!')(?!\s+(?:to|that)\b).*)$")
+_SOMEONE = re.compile(r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?(?:\s+team)?")
+_STEPS_LABEL = _rxi(r"^(?:actions?|action\s+items|next\s+steps|to-?dos|todos|follow-?ups)$")
+_MEETING_LABEL = _rx(r"^(?:(?:the\s+)?next|follow[\s-]?up|our\s+next)\s+(?:[\w-]+\s+)?(?:sync|call|meeting|appointment|review|"
+                     r"check-?in|session|catch-?up|workshop|meet-?up)\b")
+_LABEL_WORDS = frozenset("note notes update reminder subject re fyi ps important action actions summary status question "
+                         "answer deadline budget timeline agenda date time where location venue address phone tel email "
+                         "cost price total scope goal goals result results outcome decision decisions issue problem "
+                         "next steps recap todo to-do tip warning attachment attachments link".split())
+
+
+_EVENT_WORDS = frozenset("call meeting session sync workshop review demo check-in catch-up retro kickoff kick-off standup "
+                         "stand-up appointment lunch coffee interview walkthrough presentation".split())
+
+
+def _is_event(low: str) -> bool:
+    return not _EVENT_WORDS.isdisjoint(_WORD.findall(low)) or _MEETING_NOUN.search(low) is not None
+
+
+def _people(text: str) -> _People:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    greeted = _GREETED.match(lines[0]) if lines else None
+    readers = frozenset(n.lower() for n in re.split(r"\s*(?:,|&|\band\b)\s*", greeted["names"]) if n) \
+        if greeted else frozenset()
+    writers = frozenset(m["first"].lower() for line in lines[-8:] if (m := _NAME_LINE.match(line))) - readers
+    named = {m["who"].split()[0].lower() for line in lines if (m := _ACTION_LINE.match(line))}
+    roster = not named.isdisjoint(readers | writers | _OWN_SIDE | _YOUR_SIDE)
+    return _People(readers, writers, roster)
+
+
+def _assigned(sentence: str, people: _People, listing: bool) -> list[_Classified | Completion] | None:
+    """A line of a "next steps" list, read by whose step it is; None when the line is not one."""
+    m = _ACTION_LINE.match(sentence)
+    if m and _STEPS_LABEL.match(m["who"]):
+        return _assigned(m["what"], people, True)  # "Actions: Stefan to finalise Q1 headcount by 4 Dec;"
+    plain = _PLAIN_STEP.match(sentence) if listing or sentence[:1] in _BULLET_STARTS else None
+    if plain and (listing or plain["bullet"]):
+        # "- you send us the offer until Friday", "- we clarify the budget internally": a step in the
+        # present tense, the way many write a list of to-dos
+        owner = "recipient" if plain["who"].lower() == "you" else "sender"
+        return [("request" if owner == "recipient" else "promise", owner, None, plain["what"])]
+    if m and m["dash"] and not (m["bullet"] or listing):
+        return None  # "EVERYONE - we are the only ones who can stop this" is a sentence, not a step
+    if not m:
+        m = _TO_DO_LINE.match(sentence)
+        if not m or not (m["bullet"] or listing):
+            return None
+    who, what = " ".join(m["who"].lower().split()), m["what"]
+    low_what = ascii_lower(what)
+    first = who.split()[0]
+    if m["aside"] == "me" or who in _OWN_SIDE or (first in people.writers and first not in people.readers):
+        found = _classify(what, False)
+        if any(isinstance(f, Completion) for f in found):
+            return found  # "- Me: sent the invoice" reports a deed
+        return [("promise", "sender", None, what)]
+    if m["aside"] == "you" or who in _YOUR_SIDE or first in people.readers:
+        return [("request", "recipient", None, what)]
+    if who in _BOTH_SIDES:
+        if _is_event(low_what):
+            return [("meeting", "both", "proposed", what)]
+        return [("request", "both", None, what)]
+    if _MEETING_LABEL.match(who):
+        return [("meeting", "both", "proposed", what)]
+    if m["bullet"] and (_NAMES_DAY.search(who) or not _DAY_WORDS.isdisjoint(who.split())):
+        # "- Tomorrow: I'll send the final copy", "- Monday: you push the site live": the label says when
+        line = sentence[m.end("bullet"):]
+        found = [f for f in _classify(what, False) if not isinstance(f, Completion)]
+        if not found and low_what.startswith("you "):
+            found = [("request", "recipient", None, what)]
+        elif not found and _is_event(low_what):
+            found = [("meeting", "both", "proposed", what)]
+        return [(kind, owner, status, line) for kind, owner, status, _ in found]
+    if (m["bullet"] or listing) and _SOMEONE.fullmatch(m["who"]) and who not in _LABEL_WORDS \
+            and first not in _LABEL_WORDS and (people.roster or m.re is _TO_DO_LINE):
+        return []  # "- Anna to confirm budget", "• Mick – chase the printer quotes": a third party's step
+    return None
 
 
 _LEAN_MAX = 90
@@ -942,6 +1090,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     # Most sentences stop here: test the token list before paying for a set.
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
+            and tokens[:2] != ["on", "it"]  # "On it."
             and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)  # "when you can, send me..."
             and not _late_cue(tokens) and not (not _MOVED_WORDS.isdisjoint(tokens) and _MOVED_TO_WHEN.search(ascii_lower(sentence)))):
         return []
@@ -1024,6 +1173,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     return found
 
 
+_PAYABLE = _rx(r",\s+payable\s+(?:within|by|on|before|in)\b")
 _ARTIFACT_WORDS = frozenset({"link", "invite", "invitation", "dial-in", "dial", "details", "agenda", "notes", "minutes"})
 _MEETING_ARTIFACT = _rx(r"\b(?:send|sending|circulate|forward|share|email|drop|set\s+up|put|pop)\s+(?:\S+\s+){0,3}?"
                         r"(link|invite|invitation|dial[\s-]?in|details|agenda|notes|minutes)\b")
@@ -1181,7 +1331,9 @@ _NOT_A_MEETING_HERE = _rx(
     r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|meeting|"
     r"call|review|workshop|session|demo)\b|"
     r"^(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
-    r"(?:there|served|provided|available|included|ready)\b")
+    r"(?:there|served|provided|available|included|ready)\b|"
+    # "Your Zoom Pro subscription will renew automatically on 1 December"
+    r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -1226,12 +1378,13 @@ _MEETING_AS_CONTEXT = _rx(
 _MEET_CHANGE = _rx(r"\b(?:cancel\w*|reschedul\w*|move|postpon\w*|attend|join|invite\w*|"
                    r"(?<!your\s)(?<!my\s)(?<!our\s)(?<!his\s)(?<!her\s)(?<!their\s)schedul\w*)\b")
 _DAY_WORDS = frozenset(
-    "today tonight tomorrow monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri week noon "
-    "morning afternoon evening jan feb mar apr jun jul aug sep sept oct nov dec january february march april june july "
+    "today tonight tomorrow tmrw monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur "
+    "thurs fri week noon morning afternoon evening jan feb mar apr jun jul aug sep sept oct nov dec january february march april june july "
     "august september october november december".split()
 )
 _DAY_LEVEL_WORDS = frozenset(
-    "today tonight tomorrow monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri week noon "
+    "today tonight tomorrow tmrw monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur "
+    "thurs fri week noon "
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
@@ -1264,6 +1417,10 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 _DAY_MEETING = _rx(
+    # slots offered: "I can do Tuesday 2-4pm or Wednesday morning", "Thursday 12:00 or Friday 15:00 both work"
+    r"(?:^|\b(?:i|we)\s+)can\s+do\s+(?:this\s+|next\s+|on\s+)?(?:[a-z]+day|tomorrow|today|tmrw|mon|tue|tues|wed|weds|thu|"
+    r"thur|thurs|fri|\d)\b(?![^.?!]*\b(?:deadline|delivery|deliver|send|invoice)\b)|\bor\b[^.?!]*\b(?:both|either)\s+"
+    r"(?:work|suit|are\s+(?:fine|good|ok))|"
     r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
@@ -1271,13 +1428,16 @@ _DAY_MEETING = _rx(
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
     r"a\s+|the\s+(?:call|meeting|chat))))\b"
 )
-_GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
+_GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|weds|thu|thur|"
+              r"thurs|fri|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
               r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?(?:the\s+)?same\s+time)?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
               r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?\s+")
 _DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
                    + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
+                   # a one-line reply: "fri 11 ok 👍", "Tues 3 works"
+                   r"^" + _GOOD_TIME + r"(?:works|suits|ok|okay|fine|good|great|perfect)(?=[^a-z]*$)|"
                    # "Friday's fine"
                    r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
                    r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
@@ -1337,7 +1497,12 @@ _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+
               # notices: "Kindly note that the office will remain closed on 25th December"
               r"^(?:please|kindly|pls)\s+(?:note|be\s+(?:advised|informed|aware))\b(?![^.]*\b(?:you|your)\s+(?:need|must|have\s+to|"
               r"should|will\s+need)\b)|"
-              r"^(?:please\s+)?join\s+(?:me|us)\s+in\s+(?:welcoming|congratulating|thanking|wishing)\b")
+              r"^(?:please\s+)?join\s+(?:me|us)\s+in\s+(?:welcoming|congratulating|thanking|wishing)\b|"
+              # the buttons of an invitation or a platform's mail: "Join with Google Meet", "Join now",
+              # "Reply C to confirm or R to reschedule"
+              r"^join\s+(?:with\s+google\s+meet|by\s+phone|zoom\s+meeting|(?:the\s+)?microsoft\s+teams\s+meeting|"
+              r"on\s+your\s+computer|now|here|the\s+(?:workspace|channel|team)\s+now)\b|"
+              r"^reply\s+(?:for\b|[a-z0-9]\s+to\b|stop\b|yes\s+or\s+no\b)")
 _NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b")
 # What the writer needs from someone else is no ask of the reader: "we still need the signed
 # approval from the regional director".
@@ -1349,6 +1514,9 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
             or _ON_IT_THEN.match(low) \
             or ("nothing" in words and _NOTHING_REQUIRED.search(low)):
         return None
+    terms = _PAYABLE.search(low) if "payable" in words else None
+    if terms:
+        return "request", "recipient", None, terms.start()  # "Please find the invoice attached, payable within 14 days."
     if "?" not in low and _BARE_QUESTION.match(low) and not _RHETORICAL.search(low) and not _INVERTED_IF.match(low):
         return "request", "recipient", None, 0
     if "?" in low:
@@ -1427,7 +1595,6 @@ _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
 # "I'll try to get it over by EOD" still commits; "we'll try to, but the photographer is
 # still editing" gives the reason it may not happen.
 _TRY_BUT = _rx(r"(?:i|we)(?:'ll|\s+will)\s+try\s+(?:to|and|our|my)\b[^.;!?]*\bbut\b")
-# "We'll need your sign-off before we print" asks; it commits the writer to nothing.
 # "We'll need your sign-off" asks; "we'll go with option B" decides: neither is work the writer owes.
 _WILL_NEED = _rx(r"(?:i|we)(?:'ll|\s+will)\s+(?:also\s+|still\s+|then\s+)?(?:need\b|(?:go|stick)\s+with\b(?![^.;!?]*\band\b))")
 _CLAUSE_BREAK = _rx(r"\s[-–—]+\s+|;\s+|,\s+so\s+(?=\w+\s+(?:the|it|them|me|us|your|a|an|those|these|this|that)\b)")

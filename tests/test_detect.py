@@ -1261,3 +1261,68 @@ def test_an_autoreply_that_says_away_until_asks_nothing() -> None:
     text = ("Thank you for your email. I'm away until 30 November with limited access to email. "
             "For anything urgent, please contact my colleague Tom.")
     assert _found(text) == []
+
+
+def _steps(text: str) -> list[tuple[str, str, datetime | None]]:
+    return [(i.kind, i.owner, i.due) for i in detect(text, SENT_AT).items]
+
+
+def test_a_list_of_next_steps_is_read_by_whose_step_each_line_is() -> None:
+    text = ("Hi Tom,\n\nQuick recap of the kickoff.\n\nNext steps:\n- Tom: send the deck by Fri\n"
+            "- Me: book the venue for the launch\n- Anna to confirm budget\n- Both: review session on Thursday at 14:00\n"
+            "• Mick – chase the printer quotes\n\nBest,\nLena")
+    assert _steps(text) == [("request", "recipient", at(11, 20, 17, 30)), ("promise", "sender", None),
+                            ("meeting", "both", at(11, 19, 14))]
+
+
+def test_steps_named_by_day_by_aside_and_in_the_present_tense() -> None:
+    text = ("Hi Sam,\n\nHere's the plan for the launch:\n- Tomorrow: I'll send the final copy.\n"
+            "- Monday: you push the site live.\n- Tuesday 10am: quick retro call, all of us.\n- Priya (me): circulate the notes today\n\n"
+            "Cheers,\nNat")
+    assert _steps(text) == [("promise", "sender", at(11, 19, 17, 30)), ("request", "recipient", at(11, 23, 17, 30)),
+                            ("meeting", "both", at(11, 24, 10)), ("promise", "sender", at(11, 18, 17, 30))]
+    todo = ("Hallo Lena,\n\nHere are the to-dos:\n- you send us the offer until Friday\n- we clarify the budget internally\n"
+            "- next appointment: 2.12., 14 Uhr\n\nViele Grüße\nKlaus")
+    assert _steps(todo) == [("request", "recipient", at(11, 20, 17, 30)), ("promise", "sender", None),
+                            ("meeting", "both", at(12, 2, 14))]
+
+
+def test_a_name_before_a_dash_outside_a_list_is_no_step() -> None:
+    assert _steps("Hedda et al,\n\nEVERYONE - we are the only ones who can discourage this.\n\nJo") == []
+    # a section label in a list is no person: its line is read as usual
+    assert _steps("Hi Ana,\n\nStatus:\n- Design: I'll send the mockups on Friday.\n\nBest,\nLi") == [
+        ("promise", "sender", at(11, 20, 17, 30))]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a calendar's notification is its first line; the buttons below it ask nothing
+    ("Invitation: Design review @ Thu 26 Nov 2026 2pm - 3pm (CET) (lena@example.com)\n\nJoin with Google Meet\n"
+     "meet.google.com/abc-defg-hij\n\nJoin by phone\n\nReply for lena@example.com\nYes\nNo\nMaybe",
+     [("meeting", "proposed", at(11, 26, 14))]),
+    ("Updated invitation: Design review @ Fri 27 Nov 2026 10am - 11am (CET)\n\nJoin with Google Meet",
+     [("meeting", "moved", at(11, 27, 10))]),
+    ("Declined: Content workshop @ Thu 19 Nov 2026 9:30am - 11am (CET)\n\nJoost has declined this invitation.", []),
+    ("Ben has invited you to join the Slack workspace Brightpath.\n\nJoin now", []),
+    ("Reply C to confirm or R to reschedule.", []),
+    ("Your Zoom Pro subscription will renew automatically on 1 December 2026.", []),
+    # slots offered, and terse replies that take one
+    ("I can do Tuesday 2-4pm or Wednesday morning, whichever suits you better.", [("meeting", "proposed", at(11, 24, 14))]),
+    ("Thursday 12:00 or Friday 15:00 both work on my end.", [("meeting", "proposed", at(11, 19, 12))]),
+    ("I can do the edits by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("Tues 3 works", [("meeting", "accepted", at(11, 24, 15))]),
+    ("fri 11 ok", [("meeting", "accepted", at(11, 20, 11))]),
+    ("On it", [("promise", None, None)]),
+    # what the reader will do as agreed, asks in the formal style, and money on its way or owed
+    ("You'll check with legal on the testimonial permissions.", [("request", None, None)]),
+    ("You'll love the new colours.", []),
+    ("You are requested to send the revised estimate by 25th Nov.", [("request", None, at(11, 25, 17, 30))]),
+    ("Request you to share the same at the earliest.", [("request", None, None)]),
+    ("Our team will share the API documentation by Monday.", [("promise", None, at(11, 23, 17, 30))]),
+    ("Payment will go out on Friday via ACH.", [("promise", None, at(11, 20, 17, 30))]),
+    ("I've chased finance and it'll be in your account by Tuesday at the latest.", [("promise", None, at(11, 24, 17, 30))]),
+    ("Gentle reminder about invoice #1043, due on the 30th.", [("request", None, at(11, 30, 17, 30))]),
+    ("Just a reminder that the office is closed on Friday.", []),
+    ("Please find the invoice for November attached, payable within 14 days.", [("request", None, at(12, 2, 17, 30))]),
+])
+def test_calendar_notices_slots_terse_replies_and_money(text: str, expected: list) -> None:
+    assert _found(text) == expected
