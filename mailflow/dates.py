@@ -154,7 +154,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
                        r"(?:\s+(?P<y>(?:19|20)\d{2}))?\b")),
     ("day_after_tomorrow", _rx(r"\b(?:the\s+)?day\s+after\s+tomorrow\b")),
-    ("tomorrow", _rx(r"\b(?:tomorrow|tmrw|tmr)\b(?P<week>\s+week\b(?!\s*\d))?")),
+    ("tomorrow", _rx(r"\b(?:tomm?orr?ow|tmrw|tmr)\b(?P<week>\s+week\b(?!\s*\d))?")),
     ("today", _rx(r"\b(?:today|tonight|later\s+today|this\s+(?:morning|afternoon|evening))\b")),
     ("yesterday", _rx(r"\byesterday\b")),
     ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|"
@@ -200,7 +200,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "month_only": frozenset(k for k in _MONTHS if len(k) > 3),
     "month_week": frozenset({"week"}),
     "day_after_tomorrow": frozenset({"tomorrow"}),
-    "tomorrow": frozenset({"tomorrow", "tmrw", "tmr"}),
+    "tomorrow": frozenset({"tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"}),
     "today": frozenset({"today", "tonight", "morning", "afternoon", "evening"}),
     "yesterday": frozenset({"yesterday"}),
     "eod": frozenset({"eod", "cob", "eob", "business", "day", "play"}),
@@ -338,7 +338,7 @@ _AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(
                        r"(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
                        r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
 # A bare hour right after a day, where only an hour makes sense: "tmrw 10?", "Thursday 3 works".
-_HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|"
+_HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|o'?clock|uhr|"
                     r"cet|cest|gmt|bst|utc|[ecmp][sd]t)\b")
 _BARE_HOUR_AFTER_DAY = _rx(r"\s*,?\s*(?P<h>1[0-2]|[1-9])")
 _WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
@@ -538,6 +538,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
             first = date(year, mon, 1 + 7 * _NTH_WEEK[nth])
         return _Anchor(start, end, 1, (_period_part(first, first + timedelta(days=6), None),))
     if name == "month_only":
+        if g["pre"].lower() == "for" and _FIGURES_FOR.search(m.string.lower(), max(0, m.start() - 40), m.start("mon")):
+            return None  # "the invoice for October", "I'll invoice for November": what, not when
         mon = _MONTHS[g["mon"].lower()]
         year = _year_from(g["y"]) or (today.year if mon >= today.month else today.year + 1)
         first, last = date(year, mon, 1), _month_end(year, mon)
@@ -590,6 +592,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
     if name == "weekday":
         return _weekday_anchor(m, today)
     if name == "month_rel":
+        if m.string.startswith("'s", m.end()) and not g["part"]:
+            return None  # "this month's invoice"
         if g["which"] == "the" and not g["part"] and not _MONTH_CUE.search(m.string, 0, start):
             return None  # "close out the month", "the month we launched": no deadline
         if g["which"] is None:  # "month end"
@@ -664,7 +668,8 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
 
 
 _FIGURES_FOR = _rx(r"\b(?:numbers|figures|results|report|data|forecasts?|budget|plan|sales|revenue|costs|targets|accounts|"
-                   r"statements?|invoices|expenses)\s+(?:for|from|of)\s+(?:the\s+)?$")
+                   r"statements?|invoices?|invoicing|invoice\s+\w+|expenses|timesheets?|hours|payroll|rent|fees?)\s+"
+                   r"(?:for|from|of)\s+(?:the\s+)?$")
 
 
 def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:

@@ -183,7 +183,7 @@ _JOINT_WORDS = frozenset("let's lets let need have must should might may urge en
 _BOILERPLATE_WORDS = frozenset(
     "questions question concerns comments hesitate free recipient confidential privileged unsubscribe opt "
     "preferences subscription click browser reply e-mail email message environment sent reserved privacy terms "
-    "sender disclaimer virus longer anything help yahoo error missed".split()
+    "sender disclaimer virus longer anything help yahoo error missed queries doubts clarification share".split()
 )
 
 
@@ -205,7 +205,10 @@ _BOILERPLATE = _rx(
     r"let\s+(?:me|us)\s+know\s+if\s+(?:you\s+need|there\s+is|i\s+can)\s+(?:anything|any\s+help|help|more)|"
     r"let\s+(?:me|us)\s+know\s+if\s+(?:anyone|anybody|you)\s+(?:has|have)\s+any\s+(?:other\s+|further\s+)?"
     r"(?:questions?|concerns?|comments?)|do\s+you\s+yahoo|received\s+(?:this|it)(?:\s+\w+)?\s+in\s+error|"
-    r"(?:let\s+(?:me|us)\s+know|shout)\s+if\s+(?:i|we)(?:'ve|\s+have)?\s+(?:missed|forgotten|left\s+out)\s+anything)"
+    r"(?:let\s+(?:me|us)\s+know|shout)\s+if\s+(?:i|we)(?:'ve|\s+have)?\s+(?:missed|forgotten|left\s+out)\s+anything|"
+    r"(?:kindly|please|pls)\s+revert\s+(?:back\s+)?(?:in\s+case\s+of|if\s+(?:you\s+have\s+|there\s+are\s+)?)\s*(?:any\s+)?"
+    r"(?:queries|questions|clarifications?|concerns?|doubts)|"
+    r"please\s+do\s+not\s+(?:share|forward)\s+this\s+(?:e-?mail|message|link))"
 )
 
 # --- completions ----------------------------------------------------------------
@@ -262,7 +265,7 @@ _MEETING_NOUN = _Needled(
     r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
     r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))\b"
     # "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
-    r"(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|venue|rooms?|centre|center|hall|"
+    r"(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|deck|handouts|venue|rooms?|centre|center|hall|"
     r"interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|photographer|footage|"
     r"budget|logistics|transcripts?)\b)"
 ))
@@ -431,7 +434,7 @@ _RHETORICAL = _rx(
     r"why\s+(?:does|do|is|are|must|won'?t|can'?t)\s+[^?]*\bkeep\b|q:\s|"
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
-    r"who\s+would\s+have|remember\s+when|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
+    r"who\s+would\s+have|remember\s+when|what\s+would\s+(?:we|i)\s+(?:have\s+)?do(?:ne)?\s+without\s+(?:you|u)\b|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
     r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b)"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
@@ -555,7 +558,7 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
     # the writer's side as a team, and money on its way: "Our team will share the API documentation by
     # Monday", "Payment will go out on Friday via ACH"
     (frozenset({"team", "payment"}), _rx(
-        r"(?:our|my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|need\b|want\b)|"
+        r"\b(?:our|my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|need\b|want\b)|"
         r"^(?:the\s+|your\s+|final\s+)?payment\s+(?:for\s+[^.?]{1,40}?\s+)?(?:will|'ll)\s+(?:go\s+out|be\s+(?:made|sent|"
         r"processed|released|transferred|paid|with\s+you|in\s+your\s+account))\b")),
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
@@ -806,7 +809,7 @@ _CALENDAR_NOTICE = re.compile(
 
 # An autoreply typed by hand, or sent without the headers that mark it: it promises and asks nothing.
 _OUT_OF_OFFICE = _rx(
-    r"^\W*(?:(?:thank\s+you|thanks)\s+for\s+your\s+(?:e-?mail|message)[.!]?\s*)?(?:(?:i\s+am|i'm|i\s+will\s+be)\s+"
+    r"^\W*(?:(?:hi|hello|dear\s+\w+)\W+)?(?:(?:thank\s+you|thanks)\s+for\s+your\s+(?:e-?mail|message)[.!]?\s*)?(?:(?:i\s+am|i'm|i\s+will\s+be)\s+"
     r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|on\s+(?:annual\s+|parental\s+|sick\s+)?leave|"
     r"away\s+from\s+(?:the\s+office|my\s+desk)|away\s+(?:until|till|from|through|on\s+(?:holiday|vacation|leave)))|"
     r"out\s+of\s+(?:the\s+)?office\b|auto(?:matic)?[\s-]?reply)")
@@ -874,6 +877,7 @@ _PLAIN_STEP = re.compile(r"^(?P<bullet>\s*(?:[-*•◦▪‣]|\d{1,2}[.)])\s+)?(
                          r"could|would|should|may|might|must|are|were|have|had|did|do|need|want|also|already|just|"
                          r"all|both|still|never|always)\b)[a-z]+\b(?!')(?!\s+(?:to|that)\b).*)$")
 _SOMEONE = re.compile(r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?(?:\s+team)?")
+_MEET_AGAIN = _rx(r"(?:meet|talk|speak|sync|regroup|reconvene|catch\s+up|reconnect)\b")
 _STEPS_LABEL = _rxi(r"^(?:actions?|action\s+items|next\s+steps|to-?dos|todos|follow-?ups)$")
 _MEETING_LABEL = _rx(r"^(?:(?:the\s+)?next|follow[\s-]?up|our\s+next)\s+(?:[\w-]+\s+)?(?:sync|call|meeting|appointment|review|"
                      r"check-?in|session|catch-?up|workshop|meet-?up)\b")
@@ -911,6 +915,8 @@ def _assigned(sentence: str, people: _People, listing: bool) -> list[_Classified
     if plain and (listing or plain["bullet"]):
         # "- you send us the offer until Friday", "- we clarify the budget internally": a step in the
         # present tense, the way many write a list of to-dos
+        if _MEET_AGAIN.match(plain["what"].lower()):
+            return [("meeting", "both", "proposed", plain["what"])]  # "• We meet again next Tuesday at 13:00"
         owner = "recipient" if plain["who"].lower() == "you" else "sender"
         return [("request" if owner == "recipient" else "promise", owner, None, plain["what"])]
     if m and m["dash"] and not (m["bullet"] or listing):
@@ -1323,8 +1329,9 @@ _NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally
 # Meetings that are not proposed here: the writer's own elsewhere, one the reader is asked to arrange
 # with others, one that waits on something, and food that is only laid on.
 _NOT_A_MEETING_HERE = _rx(
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+)?(?:meetings?|sessions?|calls?|workshops?|"
-    r"training)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
+    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
+    r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
     r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
     r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
     r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)|"
@@ -1432,7 +1439,8 @@ _GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|sa
               r"thurs|fri|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
               r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?(?:the\s+)?same\s+time)?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
-              r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?\s+")
+              r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?"
+              r"(?:\s*\([^()]{1,30}\))?\s+")  # "Tuesday at 3pm CET (9am your time) is perfect"
 _DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
                    + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
@@ -1484,6 +1492,8 @@ _SMALL_TALK = _rx(
     r"holidays?|vacation|flight|break|summer|christmas|evening|birthday|family|kids|honeymoon|move)|"
     r"(?:the|your)\s+new\s+\w+\s+settling|(?:the|your)\s+(?:new\s+)?[\w-]+\s+working\s+out)\b|"
     r"did\s+you\s+(?:ever\s+)?end\s+up\s+(?:going|getting|seeing|visiting|making\s+it)\b|"
+    r"did\s+you\s+(?:get|have|catch)\s+(?:any|some|much|a\s+(?:good|nice|bit\s+of))\s+(?:sun|rest|sleep|break|time\s+off|fun|"
+    r"snow|surf|skiing)\b|"
     r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
     r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
 )
@@ -1503,7 +1513,8 @@ _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+
               r"^join\s+(?:with\s+google\s+meet|by\s+phone|zoom\s+meeting|(?:the\s+)?microsoft\s+teams\s+meeting|"
               r"on\s+your\s+computer|now|here|the\s+(?:workspace|channel|team)\s+now)\b|"
               r"^reply\s+(?:for\b|[a-z0-9]\s+to\b|stop\b|yes\s+or\s+no\b)")
-_NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b")
+_NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b|"
+                        r"^nothing\s+(?:is\s+)?(?:needed|required)\s+from\s+you\b")
 # What the writer needs from someone else is no ask of the reader: "we still need the signed
 # approval from the regional director".
 _NEED_ELSEWHERE = _rx(r"\bneed\w*\s+(?:[\w'-]+\s+){0,5}?from\s+(?!(?:you|u|your)\b)")
@@ -1576,9 +1587,10 @@ _CONDITIONAL_SUPPORT = _rx(
     r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|disregard)\b"
 )
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
+_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
-             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|"
+             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|notice\b|"
+             r"find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"
              r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
              # regret, not a plan: "we should have gone with the green"
              r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+|"

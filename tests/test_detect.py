@@ -1326,3 +1326,37 @@ def test_a_name_before_a_dash_outside_a_list_is_no_step() -> None:
 ])
 def test_calendar_notices_slots_terse_replies_and_money(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Tuesday at 3pm CET (9am your time) is perfect.", [("meeting", "accepted", at(11, 24, 15))]),
+    ("I'm not able to join the call tomorrow, my colleague Stefan will join instead.", []),
+    ("I'm at a conference until Friday and checking email only occasionally.", []),
+    ("Let's not put anything in the diary until the budget is approved.", []),
+    ("To summarise: your team will collect the customer quotes by Friday.", []),
+    ("Kindly revert in case of any queries.", []),
+    ("Please do not share this email, link, or access code with others.", []),
+    ("Prep the workshop deck (Friday)", []),  # the writer's own to-do, and no workshop proposed
+    ("Nothing needed from you, just keeping you posted.", []),
+    ("Did you get any sun?", []),
+    ("Honestly, what would we have done without you?", []),
+    ("Payment was made this morning – you should see it in 1–2 working days.", []),
+    ("Could you send me the invoice for October?", [("request", None, None)]),
+    ("Can you approve them so I can add them to this month's invoice?", [("request", None, None)]),
+    ("I'll invoice for November and December together on the 7th.", [("promise", None, at(12, 7, 17, 30))]),
+    ("I will sent the contract tomorow.", [("promise", None, at(11, 19, 17, 30))]),
+    ("Is Friday 11 o'clock possible for you?", [("request", None, at(11, 20, 11))]),
+])
+def test_what_the_seventh_set_taught(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+def test_we_meet_again_in_a_recap_is_a_meeting() -> None:
+    text = "Hi Mikko,\n\nRecap of our call:\n• I'll send the revised proposal by Thursday.\n• We meet again next Tuesday at 13:00.\n\nAnna"
+    assert _steps(text) == [("promise", "sender", at(11, 19, 17, 30)), ("meeting", "both", at(11, 24, 13))]
+
+
+def test_an_autoreply_after_a_greeting_asks_nothing() -> None:
+    text = ("Hi,\n\nThanks for your message. I'm away from 19 to 25 November with no access to email.\n\n"
+            "For anything urgent, please call +49 176 5550 1923.")
+    assert _found(text) == []
