@@ -150,7 +150,7 @@ _CUE_WORDS = frozenset(
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
-    "leave consider coming ask requested request reminder team payment both either".split()
+    "leave consider coming reminder".split()
 )
 _LEAD_WORDS = frozenset("before once when after while".split())
 _IT_IS_WORDS = frozenset("it works suits is".split())
@@ -284,13 +284,14 @@ _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|cert
 _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
-_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer regroup "
-                       "reconvene check sync catch time",
-                       _rx(
-    # "Shall we set up time for the review on Friday?": time together, unless it is time to do work
+# "Shall we set up time for the review on Friday?": time together, unless it is time to do work
+_TIME_TOGETHER = _Needled(" time", _rx(
     r"\b(?:let'?s|lets|let\s+us|can\s+we|could\s+we|shall\s+we|should\s+we)\s+(?:set\s+up|find|grab|book|schedule|"
     r"block\s+(?:out\s+)?|put)\s+(?:some\s+|a\s+(?:bit\s+of\s+)?)?time\b(?!\s+(?:aside\s+)?to\s+(?:fix|finish|work|write|"
-    r"build|do|get|clean|update|prepare|prep|draft|test)\b)|"
+    r"build|do|get|clean|update|prepare|prep|draft|test)\b)"))
+_MEET_WISH = _Needled("talk meet discuss speak call get join attend participate seeing hop jump connect confer regroup "
+                       "reconvene check sync catch",
+                       _rx(
     r"\b(?:(?:great|nice|good|worthwhile|useful|helpful|wise)\s+(?:for\s+(?:us|you\s+and\s+me)\s+)?to\s+"
     r"(?:have\s+a\s+(?:quick\s+|short\s+|brief\s+)?(?:phone\s+|conference\s+)?(?:call|chat|meeting)|catch\s+up|"
     r"sit\s+down)|"
@@ -450,10 +451,9 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
          "nice", "best", "welcome", "needed", "help", "ask"}), _rx(
-        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
         # "I'd love to hear your thoughts on the revised version", "we'd ask that you nominate one person"
-        r"(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|"
-        r"(?:i|we)(?:'d|\s+would)\s+ask\s+(?:that\s+)?you\b|"
+        r"(?:i|we)(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
+        r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)|"
         r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
@@ -553,12 +553,15 @@ _VERBLESS_NOUNS = frozenset(
 # Taking it on, telegraphically: "Looking into it - update by EOD." promises the update; it asks for none.
 _ON_IT_THEN = _rx(r"^(?:looking\s+into\s+it|on\s+it|checking(?:\s+now)?|investigating|will\s+check)\s*[-–—,:.]+\s*"
                   r"(?:will\s+)?(?:update|revert|report\s+back|get\s+back|confirm|reply|send)\b")
+_ON_IT = ("On it", "on it", "ON IT")
+_ON_IT_STARTS = ("looking", "checking", "investigating", "on it", "will check")
 _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
-    (frozenset({"looking", "checking", "investigating", "on"}), _ON_IT_THEN),
     # the writer's side as a team, and money on its way: "Our team will share the API documentation by
     # Monday", "Payment will go out on Friday via ACH"
-    (frozenset({"team", "payment"}), _rx(
-        r"\b(?:our|my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|need\b|want\b)|"
+    (frozenset({"team"}), _rx(
+        r"(?:our|my)(?<![a-z]our)(?<![a-z]my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|"
+        r"need\b|want\b)")),
+    (frozenset({"payment"}), _rx(
         r"^(?:the\s+|your\s+|final\s+)?payment\s+(?:for\s+[^.?]{1,40}?\s+)?(?:will|'ll)\s+(?:go\s+out|be\s+(?:made|sent|"
         r"processed|released|transferred|paid|with\s+you|in\s+your\s+account))\b")),
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
@@ -759,13 +762,12 @@ def detect(
     previous: tuple[str, list[_Classified | Completion]] = ("", [])
     lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
-    people: _People | None = None
+    people = _People(text if isinstance(text, str) else "")
     listing = False  # inside a list of steps: "Next steps:", then one line each
     for sentence in sentences(text if isinstance(text, str) else ""):
         assigned = None
-        if listing or sentence[0] in _BULLET_STARTS or ":" in sentence or " \u2013 " in sentence or " - " in sentence \
-                or " to " in sentence:
-            people = people or _people(text)
+        if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
+                (cue := _STEP_CUE.search(sentence, 0, _STEP_HEAD)) and (cue[0] != " to " or _TO_DO_HEAD.match(sentence))):
             assigned = _assigned(sentence, people, listing)
         # a bulleted list ends at its last bullet; numbered lines reach here without their numbers
         listing = sentence.endswith(":") or (assigned is not None and sentence[:1] not in _BULLET_STARTS)
@@ -850,13 +852,39 @@ def _is_out_of_office(text: str) -> bool:
     return "?" not in head and _OUT_OF_OFFICE.match(head) is not None and _OUT_OF_OFFICE_SIGN.search(head) is not None
 
 
-@dataclass(frozen=True)
-class _People:
-    """First names the message itself gives: whom it greets, and who signs it."""
+_STEP_HEAD = 48  # a step's "who" and its separator come first: "- Priya (me): circulate the MoM"
+# a colon that labels, not one of "10:30"; a dash between words; "Anna to confirm"
+_STEP_CUE = re.compile(r": | [-\u2013\u2014] | to ")
+_TO_DO_HEAD = re.compile(r"[A-Z][a-z'-]+(?:\s+team)?\s+to\s")  # "Anna to confirm budget"
 
-    readers: frozenset[str]
-    writers: frozenset[str]
-    roster: bool  # some list line names the reader's or the writer's step, so the other names are people
+
+class _People:
+    """First names the message itself gives: whom it greets, and who signs it. Read only when a
+    list line needs them: most messages have none."""
+
+    __slots__ = ("_text", "_read")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._read: tuple[frozenset[str], frozenset[str], bool] | None = None
+
+    def _names(self) -> tuple[frozenset[str], frozenset[str], bool]:
+        if self._read is None:
+            self._read = _read_people(self._text)
+        return self._read
+
+    @property
+    def readers(self) -> frozenset[str]:
+        return self._names()[0]
+
+    @property
+    def writers(self) -> frozenset[str]:
+        return self._names()[1]
+
+    @property
+    def roster(self) -> bool:
+        """Some list line names the reader's or the writer's step, so the other names are people."""
+        return self._names()[2]
 
 
 _GREETED = re.compile(r"^\W*(?i:hi|hello|hey|dear|hallo|hiya|morning|good\s+(?:morning|afternoon|evening)|g'day|hej|ciao|"
@@ -895,7 +923,7 @@ def _is_event(low: str) -> bool:
     return not _EVENT_WORDS.isdisjoint(_WORD.findall(low)) or _MEETING_NOUN.search(low) is not None
 
 
-def _people(text: str) -> _People:
+def _read_people(text: str) -> tuple[frozenset[str], frozenset[str], bool]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     greeted = _GREETED.match(lines[0]) if lines else None
     readers = frozenset(n.lower() for n in re.split(r"\s*(?:,|&|\band\b)\s*", greeted["names"]) if n) \
@@ -903,7 +931,7 @@ def _people(text: str) -> _People:
     writers = frozenset(m["first"].lower() for line in lines[-8:] if (m := _NAME_LINE.match(line))) - readers
     named = {m["who"].split()[0].lower() for line in lines if (m := _ACTION_LINE.match(line))}
     roster = not named.isdisjoint(readers | writers | _OWN_SIDE | _YOUR_SIDE)
-    return _People(readers, writers, roster)
+    return readers, writers, roster
 
 
 def _assigned(sentence: str, people: _People, listing: bool) -> list[_Classified | Completion] | None:
@@ -1096,7 +1124,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     # Most sentences stop here: test the token list before paying for a set.
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
-            and tokens[:2] != ["on", "it"]  # "On it."
+            and not sentence.startswith(_ON_IT)
+            and (_PAIRED_CUES.isdisjoint(tokens) or not _paired_cue(tokens))
             and not (tokens[1:2] == ["you"] and tokens[0] in _LEAD_WORDS)  # "when you can, send me..."
             and not _late_cue(tokens) and not (not _MOVED_WORDS.isdisjoint(tokens) and _MOVED_TO_WHEN.search(ascii_lower(sentence)))):
         return []
@@ -1202,6 +1231,16 @@ _MOVED_TO_WHEN = _rx(r"\b(?:is|has\s+been|have\s+been|'s|was|been|got)\s+(?:move
 _MOVED_EVENT = _rx(r"\b(?:review|session|call|meeting|1:1|one-on-one|sync|stand-?up|demo|workshop|interview|appointment|"
                    r"kick-?off|presentation|training|webinar|check-?in|catch-?up|town\s+hall|offsite|briefing)\b"
                    r"[^.?!;]{0,40}?" + _MOVED_TO_WHEN.pattern)
+# Words too common to let a sentence through alone: "we'd ask that you", "Request you to share the
+# same", "You are requested to send", "Thursday or Friday both work".
+_PAIRED_CUES = frozenset({"ask", "request", "requested", "both", "either"})
+
+
+def _paired_cue(tokens: list[str]) -> bool:
+    return (("ask" in tokens and "you" in tokens) or tokens[:1] == ["request"] or "requested" in tokens[:4]
+            or ("work" in tokens and ("both" in tokens or "either" in tokens)))
+
+
 _LATE_WORDS = frozenset({"so", "get", "then"}) | _VERBLESS_NOUNS | _PRESENT_FOR_FUTURE
 
 
@@ -1241,13 +1280,14 @@ def _what(phrase: str | None) -> str | None:
 
 
 def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
-    wish = _MEET_WISH.search(low)
+    wish = _MEET_WISH.search(low) or ("time" in words and _TIME_TOGETHER.search(low))
     if wish and _WHOM_TO_TALK.search(low):
         wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
     dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
     noun = wish or _MEETING_NOUN.search(low) or _short_meeting(low) or (dayish and _SLOT_MOVE.search(low))
     call_me = _CALL_ME.search(low)
-    invite = _INVITE.search(low) or (dayish and _DAY_MEETING.search(low)) or _ATTENDING.search(low)
+    invite = _INVITE.search(low) or (dayish and (_DAY_MEETING.search(low) or _SLOT_OFFER.search(low))) \
+        or _ATTENDING.search(low)
     time_it_is = _TIME_IT_IS.match(low)
     instead = dayish and "instead" in low and not _DELIVERABLE.search(low) and not _IMPERATIVE.match(low)
     # "the quarterly business review has been rescheduled to Tuesday at 9:30"
@@ -1328,7 +1368,9 @@ _NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"), sep="|")
 # Meetings that are not proposed here: the writer's own elsewhere, one the reader is asked to arrange
 # with others, one that waits on something, and food that is only laid on.
-_NOT_A_MEETING_HERE = _rx(
+_NOT_A_MEETING_HERE = _Needled(
+    "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
+    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _rx(
     r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
     r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
@@ -1340,7 +1382,7 @@ _NOT_A_MEETING_HERE = _rx(
     r"^(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
     r"(?:there|served|provided|available|included|ready)\b|"
     # "Your Zoom Pro subscription will renew automatically on 1 December"
-    r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b")
+    r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
                       r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
@@ -1423,11 +1465,12 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
 ))
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
-_DAY_MEETING = _rx(
-    # slots offered: "I can do Tuesday 2-4pm or Wednesday morning", "Thursday 12:00 or Friday 15:00 both work"
+# Slots offered: "I can do Tuesday 2-4pm or Wednesday morning", "Thursday 12:00 or Friday 15:00 both work"
+_SLOT_OFFER = _Needled("can do|both|either", _rx(
     r"(?:^|\b(?:i|we)\s+)can\s+do\s+(?:this\s+|next\s+|on\s+)?(?:[a-z]+day|tomorrow|today|tmrw|mon|tue|tues|wed|weds|thu|"
-    r"thur|thurs|fri|\d)\b(?![^.?!]*\b(?:deadline|delivery|deliver|send|invoice)\b)|\bor\b[^.?!]*\b(?:both|either)\s+"
-    r"(?:work|suit|are\s+(?:fine|good|ok))|"
+    r"thur|thurs|fri|\d)\b(?![^.?!]*\b(?:deadline|delivery|deliver|send|invoice)\b)|\b(?:both|either)\s+"
+    r"(?:work|suit|are\s+(?:fine|good|ok))"), sep="|")
+_DAY_MEETING = _rx(
     r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
@@ -1522,7 +1565,7 @@ _NEED_ELSEWHERE = _rx(r"\bneed\w*\s+(?:[\w'-]+\s+){0,5}?from\s+(?!(?:you|u|your)
 
 def _request(body: str, low: str, words: set[str]) -> _Found | None:
     if _SMALL_TALK.match(low) or _NO_ASK.match(low) or (low.startswith("i wonder") and _WONDER.match(low)) \
-            or _ON_IT_THEN.match(low) \
+            or (low.startswith(_ON_IT_STARTS) and _ON_IT_THEN.match(low)) \
             or ("nothing" in words and _NOTHING_REQUIRED.search(low)):
         return None
     terms = _PAYABLE.search(low) if "payable" in words else None
@@ -1615,7 +1658,7 @@ _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
     """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
-    m = _earliest(_PROMISE_SHAPES, low, words)
+    m = _earliest(_PROMISE_SHAPES, low, words) or (_ON_IT_THEN.match(low) if low.startswith(_ON_IT_STARTS) else None)
     if not m:
         return None
     cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
@@ -1639,9 +1682,10 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
         target = _move_target(segment) if status == "moved" else segment
         # "We'll discuss internally on Thursday and come back to you on Friday": the reader waits for
         # the answer; "I'm in meetings all day tomorrow, can we talk Friday?" proposes Friday.
-        tail = _AND_ANSWER.search(segment) if kind == "promise" else \
-            _PROPOSED_AFTER.search(segment) if status == "proposed" else None
-        if tail and kind == "meeting" and not _NAMES_DAY.search(ascii_lower(segment), tail.end()):
+        low = ascii_lower(segment)
+        tail = _AND_ANSWER.search(low) if kind == "promise" and " and " in low else \
+            _PROPOSED_AFTER.search(low) if status == "proposed" and (" we " in low or "about" in low) else None
+        if tail and kind == "meeting" and not _NAMES_DAY.search(low, tail.end()):
             tail = None  # "Since you're in town on Monday, could we meet for lunch?": the day is in the lead
         found = resolve(segment[tail.end():], sent_at, kind=kind, config=cfg) if tail else None
         found = found or resolve(target, sent_at, kind=kind, config=cfg)
@@ -1661,7 +1705,7 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
 
 _AND_ANSWER = _rx(r"\band\s+(?:then\s+)?(?:(?:get|come|circle|report)\s+back|revert|let\s+you\s+know|confirm|"
                  r"update\s+you)\b")
-_PROPOSED_AFTER = _rxi(r"(?:[,;]|\s[-–—])\s*(?:but\s+|so\s+)?(?=(?:can|could|shall)\s+we\b|(?:how|what)\s+about\b)")
+_PROPOSED_AFTER = _rx(r"(?:[,;]|\s[-–—])\s*(?:but\s+|so\s+)?(?=(?:can|could|shall)\s+we\b|(?:how|what)\s+about\b)")
 _PAST_GRACE = timedelta(hours=12)  # "by EOD" written at 19:00 is still today's
 _STRONG_BREAK = _rx(r"\s[-\u2013\u2014]+\s|;\s")
 
