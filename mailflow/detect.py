@@ -72,7 +72,8 @@ def _rxi(pattern: str) -> re.Pattern[str]:
 class _Needled:
     """A slow pattern behind a fast check: it cannot match unless the text holds one
     of `needles`, literal strings every match contains. A few `in` tests cost a
-    fraction of one search, and most sentences hold none of the needles."""
+    fraction of one search, and most sentences hold none of the needles. Sentences
+    hold single spaces only, so a needle may span one ("call me")."""
 
     __slots__ = ("needles", "rx")
 
@@ -246,8 +247,9 @@ _MEETING_NOUN = _Needled(
     r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
     r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
     r"appointment(?!\s+of)|zoom|webinar|"
-    r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
-    r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|reception|golf|seminar|briefing|"
+    # the word before the lookbehinds, so they run only where "party" stands, not at every word
+    r"party(?<!any\sparty)(?<!third\sparty)(?<!third-party)(?<!other\sparty)(?<!either\sparty)(?<!each\sparty)"
+    r"(?<!another\sparty)(?<!counterparty)(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|reception|golf|seminar|briefing|"
     r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
     r"standup|stand-up|sync|teleconference|videoconference|consultation|"
     r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|"
@@ -356,10 +358,10 @@ def _short_meeting(low: str) -> bool:
             or _MEET_MINUTES.search(low) is not None)
 
 
-_MEET_MOVE = _rx(
+_MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead of", _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
-)
+), sep="|")
 _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
@@ -432,7 +434,7 @@ _SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
 # Ways of asking inside a sentence ("could you", "please", "let me know"), each
 # written to start with a literal so `re` can skip ahead to candidate letters.
-_REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+_REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled], ...] = (
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
@@ -473,10 +475,12 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"\b(?:balance|invoice|deposit|remainder)\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b|"
         r"(?:i|we)\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|resolution)|your|"
         r"to\s+(?:hear|receive|get|see))\b")),
-    (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
+    (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _Needled(
+        "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
-        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
+        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
+        sep="|")),
     # asking in the first person: "could I have the files", "if I could have them by Wednesday"
     (_W({"could"}), _rx(r"could(?:\s+(?:i|we)|(?<=i\scould)|(?<=we\scould))\s+(?:get|have)\s+(?:it|them|the|your|a|an|this|"
                         r"these|those)\b")),
@@ -549,9 +553,9 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|double[\s-]check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have(?!\s+(?:your|the|it|them|those|these|that|this|any|copies|an?\s+(?:copy|update|answer|reply)))|"
         r"send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
-    (frozenset("i'm we're am are count do it".split()), _rx(
+    (frozenset("i'm we're am are count do it".split()), _Needled("in for|in on|m in|me in|will do|on it", _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
-        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])")),
+        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
     (frozenset({"you'll", "you"}), _rx(
         r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
         r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
@@ -564,9 +568,10 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"(?!\s+(?:[\w-]+\s+)?(?:delays?|problems?|issues?|disruptions?|outages?|increases?|interruptions?|downtime|"
         r"hiccups?|slowdowns?)\b).*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day)\b")),
-    (frozenset({"can"}), _rx(
+    (frozenset({"can"}), _Needled("can send|can get|can have|can do|can deliver|can share|can finish|can start|"
+                                  "can turn|can call", _rx(
         r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)(?<!\bbefore\s)(?<!\buntil\s)(?<!\bonce\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
-        r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
+        r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b"), sep="|")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
         r"(?:" + _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+|^)(?:sending|preparing|putting\s+together|working\s+on|finishing)\b"
         r".*\b(?:by|tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next|shortly|soon)\b")),
@@ -666,7 +671,8 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
 # "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
 # or on an agreement ("if that works, I'll book it") still leaves a promise.
 _IF_UNSURE = _rx(r"^if\s+(?:not\b|(?:i|we)\b|(?:he|she|they|the|any|anyone|this|it)\b(?!\s+(?:works?|suits?|is\s+ok)))")
-_PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+(?:going|supposed|meant)\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
+_PAST_PLAN = _Needled("going to|supposed to|meant to|would have|had planned", _rx(
+    r"\b(?:i|we)\s+(?:was|were)\s+(?:going|supposed|meant)\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b"), sep="|")
 
 
 # --- detection ------------------------------------------------------------------
@@ -1128,8 +1134,10 @@ _EVENT_RUNS = _Needled("runs takes served open", _rx(
 _CLOCK_EACH = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)")
 _OUR_CALL = _rx(r"\b(?:call|meeting|chat|catch[\s-]?up)\b")
 # What makes a described event the reader's to go to: an ask, an invitation, a "see you".
-_PROPOSAL_CUE = _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|shall\s+we|"
-                    r"works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b")
+_PROPOSAL_CUE = _Needled("?|let|join|attend|come|see you|invit|welcome|can we|could we|shall we|work|suit|free|available",
+                         _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|"
+                             r"shall\s+we|works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b"),
+                         sep="|")
 
 
 # "Nice to talk to you, and I look forward to meeting you in town": a past meeting, then a next one.
@@ -1145,25 +1153,29 @@ _NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally
     r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"), sep="|")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
-_CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
-                      r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
+_CANT_MAKE_TIME = _Needled("t make", _rx(
+    r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
+    r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"), sep="|")
 # A meeting named by its hour: "can we push our 2pm to 3:30?", "move the 3:00 budget review to 4:00"
-_SLOT_MOVE = _rx(r"\b(?:move|push|shift|bump|reschedule|change)\s+(?:our|my|the|your|tomorrow'?s|today'?s)\s+(?:"
-                 + _A_TIME + r")(?:\s+(?!deliver|deadline|shipment|upload|release|deploy|post\b|pickup|collection)[\w-]+){0,3}?"
-                 r"\s+(?:to|until|till)\b")
+_SLOT_MOVE = _Needled("move push shift bump reschedule change", _rx(
+    r"\b(?:move|push|shift|bump|reschedule|change)\s+(?:our|my|the|your|tomorrow'?s|today'?s)\s+(?:"
+    + _A_TIME + r")(?:\s+(?!deliver|deadline|shipment|upload|release|deploy|post\b|pickup|collection)[\w-]+){0,3}?"
+    r"\s+(?:to|until|till)\b"))
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
                  r"(?:you|me|him|her|us|them|with)\b")
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
-_AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
+_AVAILABLE = _Needled("available free around open", _rx(
+    r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b"))
 # Asking for a phone call or a talk proposes one, even without a day.
-_CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
+_CALL_ME = _Needled("call me|call us|ring me|ring us|phone me|phone us|give me a|give us a|give you a|call you|"
+                    "to talk|to meet|to speak|call to|call once|call after|call when", _rx(
     r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
     r"\b(?:can|could|may|shall|should)\s+(?:i|we)\s+(?:give\s+you\s+a\s+(?:call|ring|buzz)|call\s+you)\b|"
     r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
     r"(?:talk|meet|speak)\b|"
-    r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"))
+    r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"), sep="|")
 # A call to talk something over is a meeting even beside support words: "please call me to discuss or with
 # any questions", "give me a call and we can discuss".
 _CALL_TO_DISCUSS = _rx(r"\b(?:to|so\s+(?:that\s+)?we\s+can|and\s+we\s+can)\s+(?:discuss|talk|go\s+over)\b")
@@ -1197,18 +1209,20 @@ _DAY_LEVEL_WORDS = frozenset(
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
-_AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
+_AT_HOUR = _Needled(" at ", _rx(
+    r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)"), sep="|")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
                    r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
 _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")
-_HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
+_HEDGE_MEETING = _Needled("if|in case|no need", _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
                      r"^if\s+(?![^,]*(?:\d|\b(?:today|tomorrow|tonight|next|morning|afternoon|evening|[a-z]+day)\b))[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
                      r"more\s+than\s+happy|feel\s+free)\b|"
                      r"\bin\s+case\s+you\s+(?:want|'d\s+like|would\s+like|wish|fancy)\s+to\s+(?:join|attend|come|tune\s+in|watch)\b|"
                      r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet|(?:happy|glad|willing)\s+to\s+(?:jump|hop|get)\s+on\s+a\s+(?:quick\s+)?call\s+if|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
-                     r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b")
+                     r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b"),
+                          sep="|")
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
@@ -1237,12 +1251,12 @@ _GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|s
               r"(?:\s+(?:morning|afternoon|evening))?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
               r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?\s+")
-_DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
+_DAY_IS_GOOD = _Needled("good|fine|great|perfect|better|ok|ideal|works|suits|for me|for us|for both|for everyone", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
                    + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but))|"
                    # "Friday's fine"
                    r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
-                   r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
+                   r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"), sep="|")
 # A day that will do for a deadline is no meeting: "No rush, Monday is fine."
 _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
