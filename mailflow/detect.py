@@ -439,7 +439,8 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled], ...] =
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
-         "nice", "best", "welcome", "needed", "help"}), _rx(
+         "nice", "best", "welcome", "needed", "help"}), _Needled(
+        "like|love|appreciate|welcome|helpful|needed|grateful|useful|hope you|help|would be|'d be|so kind", _rx(
         r"(?:i|we)(?:'d|\s+would)\s+(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
         r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
@@ -450,15 +451,15 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled], ...] =
         r"if\s+(?:you|u))\b|"
         r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
         r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
-        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
-    (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
+        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind"), sep="|")),
+    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx(
         _SUBJ + r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
         r"(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
         r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
         r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
         r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
-        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
+        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"), sep="|")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
@@ -1085,7 +1086,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
                                  or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))) \
             and not ("then" in words and _SEE_YOU_THEN.search(low)):
         return None
-    if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
+    if call_me and (_conditional_support(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or _MEETING_AS_REASON.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low))) and not _MEET_CHANGE.search(low):
@@ -1226,7 +1227,9 @@ _HEDGE_MEETING = _Needled("if|in case|no need", _rx(r"\bif\s+you\s+want\s+to\s+g
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
-_INVITE = _Needled("what which when availability sit invited plan have reserve block hold save mark attend join", _rx(
+_INVITE = _Needled("attend|join|be there|being there|what day|what time|what date|which day|which time|which date|"
+                   "when works|when would|when is|when suits|availability|sit down|invited|you have|reserve|block|hold|"
+                   "save|mark", _rx(
     r"\b(?:like|want|need|expect)\s+(?:you|everyone|all\s+of\s+you|you\s+all)\s+to\s+(?:attend|join\s+(?:us|me)|be\s+there)\b|"
     r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
     r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
@@ -1236,17 +1239,19 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
     r"\b(?:do|would)\s+you\s+have\s+(?:a\s+(?:few|couple(?:\s+of)?)\s+minutes|a\s+(?:minute|moment|sec(?:ond)?)|"
     r"(?:some\s+)?time)\s+(?:to|for)\s+(?:a\s+(?:quick\s+)?)?(?:talk|chat|discuss|meet|call|speak|catch)|"
     r"\b(?:reserve|block|hold|save|mark)\s+(?:this|the|that)\s+(?:time|date|day|slot)\b"
-))
+), sep="|")
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
-_DAY_MEETING = _rx(
+_DAY_MEETING = _Needled(
+    "about| do | say |make it|plan on|join us|join me|forward to|good|fine|great|perfect|better|best|ok|for me|for us|"
+    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _rx(
     r"^(?:(?:ok|okay|so|or|well|hmm),?\s+)?(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?(?:[a-z]+day|tomorrow|tonight|"
     r"\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
     r"a\s+|the\s+(?:call|meeting|chat))))\b"
-)
+), sep="|")
 _GOOD_TIME = (r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
               r"(?:\s+(?:morning|afternoon|evening))?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
@@ -1332,20 +1337,20 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
                 ask = _earliest(_REQUEST_SHAPES, question, words)
                 return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
     embed = _earliest(_REQUEST_SHAPES, low, words)
-    if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low) \
+    if embed and not _hedged_offer(low, words) and not _conditional_support(low) \
             and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()) \
             and not ("from" in words and _NEED_ELSEWHERE.search(low, embed.start(), embed.end() + 60)):
         return "request", "recipient", None, embed.start()
-    if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
+    if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _conditional_support(low):
         return "request", "recipient", None, 0
     lead = _LEAD_CLAUSE.match(low) if low.startswith(_LEAD_STARTS) else None  # "Before you sign off, double-check it"
-    if lead and _IMPERATIVE.match(low[lead.end():]) and not _CONDITIONAL_SUPPORT.search(low):
+    if lead and _IMPERATIVE.match(low[lead.end():]) and not _conditional_support(low):
         return "request", "recipient", None, 0
     breaks = "-" in low or ";" in low or "\u2014" in low or "\u2013" in low or ", so " in low
     for brk in _CLAUSE_BREAK.finditer(low) if breaks else ():  # "Great work on it — send me the final"
         clause = low[brk.end():]
         if _IMPERATIVE.match(clause) and not _NOT_IMPERATIVE.match(clause) and not _AS_NOUN.match(clause) \
-                and not _CONDITIONAL_SUPPORT.search(clause):
+                and not _conditional_support(clause):
             return "request", "recipient", None, brk.end()
     joint = _JOINT.search(low) if not words.isdisjoint(_JOINT_WORDS) else None
     if joint and not _HEDGE.search(low):
@@ -1356,7 +1361,9 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 # "We may need some help in December" foresees an ask; it makes none yet.
 _MAY_NEED = _rx(r"\b(?:may|might|could)\s+(?:also\s+)?(?:need|want|require)\b")
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
-_CONDITIONAL_SUPPORT = _rx(
+# The shapes that open the sentence are tried there only (a search would try them at every position);
+# the rest hold " if " or "please".
+_CONDITIONAL_SUPPORT_START = _rx(
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\s+(?:any\s*time|"
     r"whenever)\b|"
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\b[^.?]{0,40}?\bif\s+"
@@ -1365,17 +1372,26 @@ _CONDITIONAL_SUPPORT = _rx(
     r"^(?:(?:however|but|and|also|so),?\s+)?if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|"
     r"want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
-    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|"
-    r"us))\s+if\s+(?:you\s+(?:have|need|"
+    r"(?:call|ring|shout)|e-?mail|reach)\b|^please\s+(?:see|note|find|be\s+advised|refer)\b|"
+    r"^(?:pls\.?|attached)\s+(?:please\s+)?see\b|^(?:attached|enclosed)\s+please\s+find\b|"
+    r"^any\s+(?:other\s+|further\s+)?questions?\b"
+)
+_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please", _rx(
+    r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
     r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
     r"comments?|"
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
     r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
-    r"(?:^|,\s+)please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
-    r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
+    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
     r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks))\b"
-)
+), sep="|")
+
+
+def _conditional_support(low: str) -> bool:
+    return _CONDITIONAL_SUPPORT_START.match(low) is not None or _CONDITIONAL_SUPPORT_ANYWHERE.search(low) is not None
+
+
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
