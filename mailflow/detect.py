@@ -101,6 +101,23 @@ class _Brief:
         return self.rx.search(text) if len(text) <= self.limit else None
 
 
+class _AnyOf:
+    """Patterns tried in turn, for rules that only ask whether one matches: the answer is the
+    first pattern's match, not necessarily the leftmost."""
+
+    __slots__ = ("patterns",)
+
+    def __init__(self, *patterns: re.Pattern[str] | _Needled) -> None:
+        self.patterns = patterns
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        for rx in self.patterns:
+            m = rx.search(text, pos, endpos)
+            if m:
+                return m
+        return None
+
+
 # For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
 # ASCII sentences (nearly all) go through bytes.translate, a plain table lookup
 # several times faster than str.translate's per-character dict lookups.
@@ -240,34 +257,39 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 # "meet the deadline" meets a goal, not a person.
 _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|criteria|expectations|demand|"
                   r"goals?|pressure|standards?|obligations?|specs?|approval)\b)")
-_MEETING_NOUN = _Needled(
-    "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
-    "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion teleconference videoconference shoot consult visit review check slot facetime video 's", _rx(
-    r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
-    r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
-    r"appointment(?!\s+of)|zoom|webinar|"
-    # the word before the lookbehinds, so they run only where "party" stands, not at every word
-    r"party(?<!any\sparty)(?<!third\sparty)(?<!third-party)(?<!other\sparty)(?<!either\sparty)(?<!each\sparty)"
-    r"(?<!another\sparty)(?<!counterparty)(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|reception|golf|seminar|briefing|"
-    r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
-    r"standup|stand-up|sync|teleconference|videoconference|consultation|"
-    r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|"
-    r"check-?in\b|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
-    r"(?:review|slot|appointment|"
-    r"\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))|"
-    r"(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|"
-    r"for|location|list|brief|plan|schedule|date|details|notes|budget|team|photos|images|files|day)\b)|photoshoot|(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
-    r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
-    r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
-    r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
-    r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))\b"
-    # "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
-    r"(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|venue|rooms?|centre|center|hall|"
-    r"interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|photographer|footage|"
-    r"budget|logistics|transcripts?)\b)"
-))
+# "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
+_NAMES_ANOTHER_THING = (r"\b(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|venue|rooms?|centre|"
+                        r"center|hall|interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|"
+                        r"photographer|footage|budget|logistics|transcripts?)\b)")
+_MEETING_NOUN = _AnyOf(
+    _Needled(
+        "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
+        "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
+        "discussion teleconference videoconference consult visit review check facetime video", _rx(
+        r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
+        r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
+        r"appointment(?!\s+of)|zoom|webinar|"
+        # the word before the lookbehinds, so they run only where "party" stands, not at every word
+        r"party(?<!any\sparty)(?<!third\sparty)(?<!third-party)(?<!other\sparty)(?<!either\sparty)(?<!each\sparty)"
+        r"(?<!another\sparty)(?<!counterparty)(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|"
+        r"reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|"
+        r"one[\s-]on[\s-]one|standup|stand-up|sync|teleconference|videoconference|consultation|"
+        r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|check-?in\b|"
+        r"(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
+        r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
+        r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
+        r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
+        r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))" + _NAMES_ANOTHER_THING)),
+    # The two shapes that scan every word ("[a-z]+day's shoot") are tried only beside their own words.
+    _Needled("day's|tomorrow's|tonight's", _rx(
+        r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
+        r"(?:review|slot|appointment|\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))" + _NAMES_ANOTHER_THING), sep="|"),
+    _Needled("shoot", _rx(
+        r"\b(?:(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot"
+        r"(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|for|location|list|brief|plan|schedule|date|details|"
+        r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
+)
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
