@@ -454,9 +454,38 @@ _RHETORICAL = _rx(
 # ahead to candidate letters instead of trying every position.
 _SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
+
+
+class _Shapes:
+    """Rule shapes, each tried only when one of its trigger words is in the sentence. A word index
+    finds those few with one set intersection instead of a test per shape."""
+
+    __slots__ = ("by_word", "shapes", "words")
+
+    def __init__(self, *shapes: tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief]) -> None:
+        self.shapes = shapes
+        self.by_word: dict[str, list[int]] = {}
+        for k, (trigger, _) in enumerate(shapes):
+            for word in trigger:
+                self.by_word.setdefault(word, []).append(k)
+        self.words = frozenset(self.by_word)
+
+    def earliest(self, low: str, words: set[str]) -> re.Match[str] | None:
+        """The earliest match among the shapes whose trigger words occur; the first shape's on a tie."""
+        present = self.words.intersection(words)
+        if not present:
+            return None
+        best = None
+        for k in sorted({k for word in present for k in self.by_word[word]}):
+            m = self.shapes[k][1].search(low)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+        return best
+
+
 # Ways of asking inside a sentence ("could you", "please", "let me know"), each
 # written to start with a literal so `re` can skip ahead to candidate letters.
-_REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled], ...] = (
+_REQUEST_SHAPES = _Shapes(
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
@@ -510,19 +539,6 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled], ...] =
 )
 
 
-def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...], low: str,
-              words: set[str]) -> re.Match[str] | None:
-    """The earliest match among the shapes whose trigger words occur."""
-    best = None
-    for trigger, rx in shapes:
-        if trigger.isdisjoint(words):
-            continue
-        m = rx.search(low)
-        if m and (best is None or m.start() < best.start()):
-            best = m
-    return best
-
-
 _IMPERATIVE = _rx(
     r"^(?:(?:and|also|so|then|but|now|just|oh|ok|okay|hey|hi|yes|no|great)\s+)?(?:send|call|review|check|sign|"
     r"approve|forward|provide|give|"
@@ -550,7 +566,7 @@ _VERBLESS_NOUNS = frozenset(
     "sound grade mix master".split())
 
 # Each promise shape, with the words that must be present for it to be tried.
-_PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
+_PROMISE_SHAPES = _Shapes(
     (frozenset("i'll we'll will shall going gonna plan intend aim promise".split()), _rx(
         _SUBJ + r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|"
         r"\s+plan\s+to|\s+intend\s+to|\s+(?:will|'ll)\s+(?:certainly|definitely|also|then|just|try\s+to)|\s+aim\s+to|"
@@ -1353,12 +1369,12 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         lead = low.find(": ", 0, 30)  # "One question: is the claim backed by a certificate?"
         if not (_RHETORICAL.search(question + "?") or not (_QUESTION_TO_READER.search(question) or (
                 lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])))):
-            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _earliest(_REQUEST_SHAPES, question, words)):
+            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _REQUEST_SHAPES.earliest(question, words)):
                 # The due is read from the ask's own clause: "could you let me know by the end of the
                 # month, as I'm scheduling work for January?" is due this month.
-                ask = _earliest(_REQUEST_SHAPES, question, words)
+                ask = _REQUEST_SHAPES.earliest(question, words)
                 return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
-    embed = _earliest(_REQUEST_SHAPES, low, words)
+    embed = _REQUEST_SHAPES.earliest(low, words)
     if embed and not _hedged_offer(low, words) and not _conditional_support(low) \
             and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()) \
             and not ("from" in words and _NEED_ELSEWHERE.search(low, embed.start(), embed.end() + 60)):
@@ -1427,7 +1443,7 @@ _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b)\w+|\b(?:we|you)\s
 
 def _hedged_offer(low: str, words: set[str]) -> bool:
     """'If you like, I can send it' offers; it asks nothing of the reader."""
-    return low.startswith("if you") and "please" not in low and _earliest(_PROMISE_SHAPES, low, words) is not None
+    return low.startswith("if you") and "please" not in low and _PROMISE_SHAPES.earliest(low, words) is not None
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
@@ -1442,7 +1458,7 @@ _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
     """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
-    m = _earliest(_PROMISE_SHAPES, low, words)
+    m = _PROMISE_SHAPES.earliest(low, words)
     if not m:
         return None
     cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
