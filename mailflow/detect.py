@@ -17,10 +17,9 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailflow import dates
@@ -750,11 +749,11 @@ def detect(
     if isinstance(text, str) and (_is_out_of_office(text) or _is_bulk(text)):
         return Detection(tuple(items), ())
     seen: set[tuple[str, str]] = set()
-    previous: tuple[str, Sequence[_Classified | Completion]] = ("", ())
+    previous: tuple[str, list[_Classified | Completion]] = ("", [])
     lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
     for sentence in sentences(text if isinstance(text, str) else ""):
-        classified = _classified(sentence, has_attachments)
+        classified = _classify(sentence, has_attachments)
         if not classified and lone is None and "?" not in sentence:  # most: nothing here, nothing to add to
             previous = (sentence, classified)
             continue
@@ -890,8 +889,8 @@ _FOLLOW_UP_ASK = _rx(
 )
 
 
-def _follow_up(sentence: str, classified: Sequence[_Classified | Completion], prev_sentence: str,
-               prev_classified: Sequence[_Classified | Completion]) -> tuple[str, Sequence[_Classified | Completion]]:
+def _follow_up(sentence: str, classified: list[_Classified | Completion], prev_sentence: str,
+               prev_classified: list[_Classified | Completion]) -> tuple[str, list[_Classified | Completion]]:
     """'We could do Thursday at 3pm. Does that work?': the question asks about the day before it, so
     the two sentences make one proposed meeting. Not when the first already yields an item: after
     "Please send the file by Friday." the question asks about the deadline."""
@@ -947,13 +946,6 @@ def _join_lines(block: str) -> str:
 
 _Found = tuple[str, str, str | None, int]  # kind, owner, status, where its cue starts in the body
 _Classified = tuple[str, str, str | None, str]  # kind, owner, status, the words its due is read from
-
-
-# Mail repeats itself (sign-offs, disclaimers, "Thanks, see you then"), and a sentence costs far
-# more to classify than to look up. The tuple keeps a cached answer from being changed in place.
-@lru_cache(maxsize=8192)
-def _classified(sentence: str, has_attachments: bool) -> tuple[_Classified | Completion, ...]:
-    return tuple(_classify(sentence, has_attachments))
 
 
 def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Completion]:
