@@ -71,7 +71,8 @@ def _rxi(pattern: str) -> re.Pattern[str]:
 class _Needled:
     """A slow pattern behind a fast check: it cannot match unless the text holds one
     of `needles`, literal strings every match contains. A few `in` tests cost a
-    fraction of one search, and most sentences hold none of the needles."""
+    fraction of one search, and most sentences hold none of the needles. Sentences
+    hold single spaces only, so a needle may span one ("call me")."""
 
     __slots__ = ("needles", "rx")
 
@@ -97,6 +98,23 @@ class _Brief:
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.rx.search(text) if len(text) <= self.limit else None
+
+
+class _AnyOf:
+    """Patterns tried in turn, for rules that only ask whether one matches: the answer is the
+    first pattern's match, not necessarily the leftmost."""
+
+    __slots__ = ("patterns",)
+
+    def __init__(self, *patterns: re.Pattern[str] | _Needled) -> None:
+        self.patterns = patterns
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        for rx in self.patterns:
+            m = rx.search(text, pos, endpos)
+            if m:
+                return m
+        return None
 
 
 # For the word gate: lowercase, and punctuation (but not apostrophes) becomes a space.
@@ -242,33 +260,40 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 # "meet the deadline" meets a goal, not a person.
 _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|criteria|expectations|demand|"
                   r"goals?|pressure|standards?|obligations?|specs?|approval)\b)")
-_MEETING_NOUN = _Needled(
-    "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
-    "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
-    "discussion teleconference videoconference shoot consult visit review check slot facetime video 's", _rx(
-    r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
-    r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
-    r"appointment(?!\s+of)|zoom|webinar|"
-    r"(?<!any\s)(?<!third\s)(?<!third-)(?<!other\s)(?<!either\s)(?<!each\s)(?<!another\s)(?<!counter)"
-    r"party(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|reception|golf|seminar|briefing|"
-    r"tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|one[\s-]on[\s-]one|"
-    r"standup|stand-up|sync|teleconference|videoconference|consultation|"
-    r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|"
-    r"check-?in\b|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
-    r"(?:review|slot|appointment|"
-    r"\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))|"
-    r"(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|"
-    r"for|location|list|brief|plan|schedule|date|details|notes|budget|team|photos|images|files|day)\b)|photoshoot|(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
-    r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
-    r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
-    r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
-    r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))\b"
-    # "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
-    r"(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|deck|handouts|venue|rooms?|centre|center|hall|"
-    r"interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|photographer|footage|"
-    r"budget|logistics|transcripts?)\b)"
-))
+# "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
+_NAMES_ANOTHER_THING = (r"\b(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|deck|handouts|venue|rooms?|"
+                        r"centre|"
+                        r"center|hall|interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|"
+                        r"photographer|footage|budget|logistics|transcripts?)\b)")
+_MEETING_NOUN = _AnyOf(
+    _Needled(
+        "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
+        "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
+        "discussion teleconference videoconference consult visit review check facetime video", _rx(
+        r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
+        r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
+        r"appointment(?!\s+of)|zoom|webinar|"
+        # the word before the lookbehinds, so they run only where "party" stands, not at every word
+        r"party(?<!any\sparty)(?<!third\sparty)(?<!third-party)(?<!other\sparty)(?<!either\sparty)(?<!each\sparty)"
+        r"(?<!another\sparty)(?<!counterparty)(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|"
+        r"reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|"
+        r"one[\s-]on[\s-]one|standup|stand-up|sync|teleconference|videoconference|consultation|"
+        r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|check-?in\b|"
+        r"(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
+        r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?|tomorrow'?s|today'?s|tonight'?s|"
+        r"kick[\s-]?off|weekly|next)\s+(?:[\d:.]+[\s-]*(?:am|pm|min(?:ute)?s?|hours?|hrs?)?[\s-]+)?"
+        r"(?:(?:review|discovery|intro(?:ductory)?|planning|strategy|status|team|client|project|feedback|onboarding|"
+        r"handover|scoping|catch-up|check-in|kick-?off|sync)\s+)?(?:call|talk|session|discussion))" + _NAMES_ANOTHER_THING)),
+    # The two shapes that scan every word ("[a-z]+day's shoot") are tried only beside their own words.
+    _Needled("day's|tomorrow's|tonight's", _rx(
+        r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight)'s\s+(?:[a-z-]+\s+)?"
+        r"(?:review|slot|appointment|\d{1,2}(?::\d\d|\s*[ap]\.?m\.?|\s*o'?clock))" + _NAMES_ANOTHER_THING), sep="|"),
+    _Needled("shoot", _rx(
+        r"\b(?:(?:photo\s*|video\s+|the\s+|our\s+|a\s+|your\s+|[a-z]+day'?s\s+|tomorrow'?s\s+|today'?s\s+)shoot"
+        r"(?!\s+(?:me|us|you|him|her|them|it|over|an?|the|off|down|for|location|list|brief|plan|schedule|date|details|"
+        r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
+)
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
 _ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
@@ -366,10 +391,10 @@ def _short_meeting(low: str) -> bool:
             or _MEET_MINUTES.search(low) is not None)
 
 
-_MEET_MOVE = _rx(
+_MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead of", _rx(
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
-)
+), sep="|")
 _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
@@ -443,14 +468,44 @@ _RHETORICAL = _rx(
 # ahead to candidate letters instead of trying every position.
 _SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
+
+
+class _Shapes:
+    """Rule shapes, each tried only when one of its trigger words is in the sentence. A word index
+    finds those few with one set intersection instead of a test per shape."""
+
+    __slots__ = ("by_word", "shapes", "words")
+
+    def __init__(self, *shapes: tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief]) -> None:
+        self.shapes = shapes
+        self.by_word: dict[str, list[int]] = {}
+        for k, (trigger, _) in enumerate(shapes):
+            for word in trigger:
+                self.by_word.setdefault(word, []).append(k)
+        self.words = frozenset(self.by_word)
+
+    def earliest(self, low: str, words: set[str]) -> re.Match[str] | None:
+        """The earliest match among the shapes whose trigger words occur; the first shape's on a tie."""
+        present = self.words.intersection(words)
+        if not present:
+            return None
+        best = None
+        for k in sorted({k for word in present for k in self.by_word[word]}):
+            m = self.shapes[k][1].search(low)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+        return best
+
+
 # Ways of asking inside a sentence ("could you", "please", "let me know"), each
 # written to start with a literal so `re` can skip ahead to candidate letters.
-_REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+_REQUEST_SHAPES = _Shapes(
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
     (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
                           r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
-         "nice", "best", "welcome", "needed", "help", "ask"}), _rx(
+         "nice", "best", "welcome", "needed", "help", "ask"}), _Needled(
+        "like|love|appreciate|welcome|helpful|needed|grateful|useful|hope you|help|would be|'d be|so kind|ask", _rx(
         # "I'd love to hear your thoughts on the revised version", "we'd ask that you nominate one person"
         r"(?:i|we)(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
         r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)|"
@@ -463,15 +518,15 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"if\s+(?:you|u))\b|"
         r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
         r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
-        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind")),
-    (_W({"need", "needs", "want", "require", "must", "have"}), _rx(
+        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind"), sep="|")),
+    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx(
         _SUBJ + r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
         r"(?:you(?:r)?|the|a|an|this|that|these|"
         r"those|it|"
         r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
         r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
         r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
-        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b")),
+        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"), sep="|")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
@@ -488,10 +543,12 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         r"\b(?:balance|invoice|deposit|remainder)\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b|"
         r"(?:i|we)\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|resolution)|your|"
         r"to\s+(?:hear|receive|get|see))\b")),
-    (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _rx(
+    (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _Needled(
+        "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
-        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b")),
+        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
+        sep="|")),
     # what the reader will do, as agreed: "You'll check with legal on the permissions."
     (_W({"you'll", "you"}), _rx(
         r"^you(?:'ll|\s+will)\s+(?!be\b|have\b|get\b|receive\b|see\b|find\b|need\b|love\b|like\b|notice\b|want\b|"
@@ -508,19 +565,6 @@ _REQUEST_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (_W({"could"}), _rx(r"could(?:\s+(?:i|we)|(?<=i\scould)|(?<=we\scould))\s+(?:get|have)\s+(?:it|them|the|your|a|an|this|"
                         r"these|those)\b")),
 )
-
-
-def _earliest(shapes: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...], low: str,
-              words: set[str]) -> re.Match[str] | None:
-    """The earliest match among the shapes whose trigger words occur."""
-    best = None
-    for trigger, rx in shapes:
-        if trigger.isdisjoint(words):
-            continue
-        m = rx.search(low)
-        if m and (best is None or m.start() < best.start()):
-            best = m
-    return best
 
 
 _IMPERATIVE = _rx(
@@ -555,7 +599,7 @@ _ON_IT_THEN = _rx(r"^(?:looking\s+into\s+it|on\s+it|checking(?:\s+now)?|investig
                   r"(?:will\s+)?(?:update|revert|report\s+back|get\s+back|confirm|reply|send)\b")
 _ON_IT = ("On it", "on it", "ON IT")
 _ON_IT_STARTS = ("looking", "checking", "investigating", "on it", "will check")
-_PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief], ...] = (
+_PROMISE_SHAPES = _Shapes(
     # the writer's side as a team, and money on its way: "Our team will share the API documentation by
     # Monday", "Payment will go out on Friday via ACH"
     (frozenset({"team"}), _rx(
@@ -589,9 +633,9 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"let" + r"(?<![a-z0-9']let)\s+me\s+(?!know\b)(?:check|double[\s-]check|look|see|get|find|ask|confirm|review|think|dig|follow|"
         r"circle|take|have(?!\s+(?:your|the|it|them|those|these|that|this|any|copies|an?\s+(?:copy|update|answer|reply)))|"
         r"send|try|work|put|pull|run|loop|talk|speak|call|touch|handle|sort|fix|update|figure)\b")),
-    (frozenset("i'm we're am are count do it".split()), _rx(
+    (frozenset("i'm we're am are count do it".split()), _Needled("in for|in on|m in|me in|will do|on it", _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
-        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])")),
+        r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
     (frozenset({"you'll", "you"}), _rx(
         r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
         r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
@@ -604,10 +648,11 @@ _PROMISE_SHAPES: tuple[tuple[frozenset[str], re.Pattern[str] | _Needled | _Brief
         r"(?!\s+(?:[\w-]+\s+)?(?:delays?|problems?|issues?|disruptions?|outages?|increases?|interruptions?|downtime|"
         r"hiccups?|slowdowns?)\b).*\b(?:by|tomorrow|today|tonight|on|next|this|early|end|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day)\b")),
-    (frozenset({"can"}), _rx(
+    (frozenset({"can"}), _Needled("can send|can get|can have|can do|can deliver|can share|can finish|can start|"
+                                  "can turn|can call", _rx(
         r"(?<!\bso\s)(?<!\bthat\s)(?<!\bhope\s)(?<!\bif\s)(?<!\bbefore\s)(?<!\buntil\s)(?<!\bonce\s)" + _SUBJ + r"\s+can\s+(?:send|get|have|do(?!\s+(?:on\s+|this\s+|next\s+)?(?:[a-z]+day|tomorrow|today|tmrw|mon|tue|tues|wed|"
         r"weds|thu|thur|thurs|fri|\d)\b)|deliver|share|finish|start|turn|call)\b.*\b(?:by|tomorrow|today|tonight|"
-        r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b")),
+        r"next|this|monday|tuesday|wednesday|thursday|friday|end|eod)\b"), sep="|")),
     (frozenset("sending preparing putting working finishing".split()), _rx(
         r"(?:" + _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+|^)(?:sending|preparing|putting\s+together|working\s+on|finishing)\b"
         r".*\b(?:by|tomorrow|today|tonight|later|monday|tuesday|wednesday|thursday|friday|end|eod|next|shortly|soon)\b")),
@@ -710,7 +755,8 @@ _REPORTED = _Needled("said says mentioned told promised noted thinks believes in
 # "if not, we will bring copies". A condition on the reader's own step ("if you send the logo, I'll...")
 # or on an agreement ("if that works, I'll book it") still leaves a promise.
 _IF_UNSURE = _rx(r"^if\s+(?:not\b|(?:i|we)\b|(?:he|she|they|the|any|anyone|this|it)\b(?!\s+(?:works?|suits?|is\s+ok)))")
-_PAST_PLAN = _rx(r"\b(?:i|we)\s+(?:was|were)\s+(?:going|supposed|meant)\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b")
+_PAST_PLAN = _Needled("going to|supposed to|meant to|would have|had planned", _rx(
+    r"\b(?:i|we)\s+(?:was|were)\s+(?:going|supposed|meant)\s+to\b|\bwould\s+have\b|\b(?:i|we)\s+had\s+planned\b"), sep="|")
 
 
 # --- detection ------------------------------------------------------------------
@@ -1300,7 +1346,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
                                  or _DAY_IS_GOOD.search(low) or _MEET_CANCEL.search(low))) \
             and not ("then" in words and _SEE_YOU_THEN.search(low)):
         return None
-    if call_me and (_CONDITIONAL_SUPPORT.search(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
+    if call_me and (_conditional_support(low) or _CALL_SUPPORT.search(low)) and not _CALL_TO_DISCUSS.search(low):
         return None  # "call me with any questions", "call me at 555-0100" offer help
     if noun and not invite and (_MEETING_AS_CONTEXT.search(low) or _MEETING_AS_REASON.search(low) or (
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low)
@@ -1350,8 +1396,10 @@ _EVENT_RUNS = _Needled("runs takes served open", _rx(
 _CLOCK_EACH = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b)")
 _OUR_CALL = _rx(r"\b(?:call|meeting|chat|catch[\s-]?up)\b")
 # What makes a described event the reader's to go to: an ask, an invitation, a "see you".
-_PROPOSAL_CUE = _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|shall\s+we|"
-                    r"works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b")
+_PROPOSAL_CUE = _Needled("?|let|join|attend|come|see you|invit|welcome|can we|could we|shall we|work|suit|free|available",
+                         _rx(r"\?|\blet'?s\b|\b(?:join|attend|come|see\s+you|invit\w*|welcome|can\s+we|could\s+we|"
+                             r"shall\s+we|works?\s+for|suits?|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available))\b"),
+                         sep="|")
 
 
 # "Nice to talk to you, and I look forward to meeting you in town": a past meeting, then a next one.
@@ -1384,25 +1432,29 @@ _NOT_A_MEETING_HERE = _Needled(
     # "Your Zoom Pro subscription will renew automatically on 1 December"
     r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
-_CANT_MAKE_TIME = _rx(r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
-                      r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
+_CANT_MAKE_TIME = _Needled("t make", _rx(
+    r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
+    r"tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"), sep="|")
 # A meeting named by its hour: "can we push our 2pm to 3:30?", "move the 3:00 budget review to 4:00"
-_SLOT_MOVE = _rx(r"\b(?:move|push|shift|bump|reschedule|change)\s+(?:our|my|the|your|tomorrow'?s|today'?s)\s+(?:"
-                 + _A_TIME + r")(?:\s+(?!deliver|deadline|shipment|upload|release|deploy|post\b|pickup|collection)[\w-]+){0,3}?"
-                 r"\s+(?:to|until|till)\b")
+_SLOT_MOVE = _Needled("move push shift bump reschedule change", _rx(
+    r"\b(?:move|push|shift|bump|reschedule|change)\s+(?:our|my|the|your|tomorrow'?s|today'?s)\s+(?:"
+    + _A_TIME + r")(?:\s+(?!deliver|deadline|shipment|upload|release|deploy|post\b|pickup|collection)[\w-]+){0,3}?"
+    r"\s+(?:to|until|till)\b"))
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
 _CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
                  r"(?:you|me|him|her|us|them|with)\b")
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
-_AVAILABLE = _rx(r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b")
+_AVAILABLE = _Needled("available free around open", _rx(
+    r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b"))
 # Asking for a phone call or a talk proposes one, even without a day.
-_CALL_ME = _Needled("call ring phone give talk meet speak", _rx(
+_CALL_ME = _Needled("call me|call us|ring me|ring us|phone me|phone us|give me a|give us a|give you a|call you|"
+                    "to talk|to meet|to speak|call to|call once|call after|call when", _rx(
     r"\b(?:call|ring|phone)\s+(?:me|us)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring|buzz)\b|"
     r"\b(?:can|could|may|shall|should)\s+(?:i|we)\s+(?:give\s+you\s+a\s+(?:call|ring|buzz)|call\s+you)\b|"
     r"(?<!do\s)(?<!should\s)\b(?:we|i)\s+(?:really\s+|still\s+|probably\s+)?(?:need|should|have)\s+to\s+"
     r"(?:talk|meet|speak)\b|"
-    r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"))
+    r"(?:^|please\s+)call\s+(?:me\s+|us\s+)?(?:to\s+(?:discuss|talk)|once|after|when\s+you)\b"), sep="|")
 # A call to talk something over is a meeting even beside support words: "please call me to discuss or with
 # any questions", "give me a call and we can discuss".
 _CALL_TO_DISCUSS = _rx(r"\b(?:to|so\s+(?:that\s+)?we\s+can|and\s+we\s+can)\s+(?:discuss|talk|go\s+over)\b")
@@ -1437,22 +1489,26 @@ _DAY_LEVEL_WORDS = frozenset(
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
-_AT_HOUR = _rx(r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")
+_AT_HOUR = _Needled(" at ", _rx(
+    r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)"), sep="|")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
                    r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
 _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")
-_HEDGE_MEETING = _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
+_HEDGE_MEETING = _Needled("if|in case|no need", _rx(r"\bif\s+you\s+want\s+to\s+go\s+through\b|"
                      r"^if\s+(?![^,]*(?:\d|\b(?:today|tomorrow|tonight|next|morning|afternoon|evening|[a-z]+day)\b))[^,]{2,50},\s*(?:i'?m\s+|i\s+am\s+|we'?re\s+|we\s+are\s+)?(?:always\s+)?(?:happy|glad|"
                      r"more\s+than\s+happy|feel\s+free)\b|"
                      r"\bin\s+case\s+you\s+(?:want|'d\s+like|would\s+like|wish|fancy)\s+to\s+(?:join|attend|come|tune\s+in|watch)\b|"
                      r"\b(?:if\s+you(?:\s+ever)?(?:\s+want|\s+need|\s+would\s+like|'d\s+like|\s+wish)\s+to\s+"
                      r"(?:talk|meet|chat|discuss|speak|go\s+over)|"
                      r"no\s+need\s+to\s+meet|(?:happy|glad|willing)\s+to\s+(?:jump|hop|get)\s+on\s+a\s+(?:quick\s+)?call\s+if|if\s+(?:that|it)(?:'s|\s+is|\s+would\s+be|\s+would)?\s+(?:helps?|easier|"
-                     r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b")
+                     r"simpler|quicker|better|useful|helpful|more\s+convenient)|if\s+(?:you\s+)?need\s+be|if\s+you\s+think\s+it\s+would\s+help)\b"),
+                          sep="|")
 
 
 # Asking when the reader can meet, or inviting them: a meeting even without a day.
-_INVITE = _Needled("what which when availability sit invited plan have reserve block hold save mark attend join", _rx(
+_INVITE = _Needled("attend|join|be there|being there|what day|what time|what date|which day|which time|which date|"
+                   "when works|when would|when is|when suits|availability|sit down|invited|you have|reserve|block|hold|"
+                   "save|mark", _rx(
     r"\b(?:like|want|need|expect)\s+(?:you|everyone|all\s+of\s+you|you\s+all)\s+to\s+(?:attend|join\s+(?:us|me)|be\s+there)\b|"
     r"\b(?:what|which)\s+(?:day|days|time|times|date|dates)\s+(?:works?|suits?|would|is\s+(?:good|best|better|"
     r"convenient)|are\s+(?:good|best|better))|\bwhen\s+(?:works|would\s+(?:work|suit)|is\s+(?:good|convenient|best)|"
@@ -1462,7 +1518,7 @@ _INVITE = _Needled("what which when availability sit invited plan have reserve b
     r"\b(?:do|would)\s+you\s+have\s+(?:a\s+(?:few|couple(?:\s+of)?)\s+minutes|a\s+(?:minute|moment|sec(?:ond)?)|"
     r"(?:some\s+)?time)\s+(?:to|for)\s+(?:a\s+(?:quick\s+)?)?(?:talk|chat|discuss|meet|call|speak|catch)|"
     r"\b(?:reserve|block|hold|save|mark)\s+(?:this|the|that)\s+(?:time|date|day|slot)\b"
-))
+), sep="|")
 # Beside a day or a time these make a meeting: "plan on 10:00", "can you make it Friday?",
 # "Tuesday is good for me", "we look forward to discussing this on Monday".
 # Slots offered: "I can do Tuesday 2-4pm or Wednesday morning", "Thursday 12:00 or Friday 15:00 both work"
@@ -1470,28 +1526,30 @@ _SLOT_OFFER = _Needled("can do|both|either", _rx(
     r"(?:^|\b(?:i|we)\s+)can\s+do\s+(?:this\s+|next\s+|on\s+)?(?:[a-z]+day|tomorrow|today|tmrw|mon|tue|tues|wed|weds|thu|"
     r"thur|thurs|fri|\d)\b(?![^.?!]*\b(?:deadline|delivery|deliver|send|invoice)\b)|\b(?:both|either)\s+"
     r"(?:work|suit|are\s+(?:fine|good|ok))"), sep="|")
-_DAY_MEETING = _rx(
+_DAY_MEETING = _Needled(
+    "about| do | say |make it|plan on|join us|join me|forward to|good|fine|great|perfect|better|best|ok|for me|for us|"
+    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _rx(
     r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
     r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
     r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
     r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
     r"a\s+|the\s+(?:call|meeting|chat))))\b"
-)
+), sep="|")
 _GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|weds|thu|thur|"
               r"thurs|fri|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
               r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?(?:the\s+)?same\s+time)?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
               r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?"
               r"(?:\s*\([^()]{1,30}\))?\s+")  # "Tuesday at 3pm CET (9am your time) is perfect"
-_DAY_IS_GOOD = _Needled("good fine great perfect better ok ideal works suits for", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
+_DAY_IS_GOOD = _Needled("good|fine|great|perfect|better|ok|ideal|works|suits|for me|for us|for both|for everyone", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
                    + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
                    # a one-line reply: "fri 11 ok 👍", "Tues 3 works"
                    r"^" + _GOOD_TIME + r"(?:works|suits|ok|okay|fine|good|great|perfect)(?=[^a-z]*$)|"
                    # "Friday's fine"
                    r"\b(?:today|tomorrow|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s\s+(?:(?:really|just|absolutely)\s+)?"
-                   r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"))
+                   r"(?:good|fine|great|perfect|better|ok|okay|ideal)\b"), sep="|")
 # A day that will do for a deadline is no meeting: "No rush, Monday is fine."
 _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+latest\b|"
                r"\b(?:anything|anytime|any\s+time)\s+(?:by|before)\b")
@@ -1579,26 +1637,26 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         lead = low.find(": ", 0, 30)  # "One question: is the claim backed by a certificate?"
         if not (_RHETORICAL.search(question + "?") or not (_QUESTION_TO_READER.search(question) or (
                 lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])))):
-            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _earliest(_REQUEST_SHAPES, question, words)):
+            if not (_REPORTED.search(body[:cut].split(",")[0]) and not _REQUEST_SHAPES.earliest(question, words)):
                 # The due is read from the ask's own clause: "could you let me know by the end of the
                 # month, as I'm scheduling work for January?" is due this month.
-                ask = _earliest(_REQUEST_SHAPES, question, words)
+                ask = _REQUEST_SHAPES.earliest(question, words)
                 return "request", "recipient", None, ask.start() if ask else low.rfind(", ", 0, cut) + 1
-    embed = _earliest(_REQUEST_SHAPES, low, words)
-    if embed and not _hedged_offer(low, words) and not _CONDITIONAL_SUPPORT.search(low) \
+    embed = _REQUEST_SHAPES.earliest(low, words)
+    if embed and not _hedged_offer(low, words) and not _conditional_support(low) \
             and not _MAY_NEED.search(low, max(0, embed.start() - 12), embed.end()) \
             and not ("from" in words and _NEED_ELSEWHERE.search(low, embed.start(), embed.end() + 60)):
         return "request", "recipient", None, embed.start()
-    if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _CONDITIONAL_SUPPORT.search(low):
+    if _IMPERATIVE.match(low) and not _NOT_IMPERATIVE.match(low) and not _conditional_support(low):
         return "request", "recipient", None, 0
     lead = _LEAD_CLAUSE.match(low) if low.startswith(_LEAD_STARTS) else None  # "Before you sign off, double-check it"
-    if lead and _IMPERATIVE.match(low[lead.end():]) and not _CONDITIONAL_SUPPORT.search(low):
+    if lead and _IMPERATIVE.match(low[lead.end():]) and not _conditional_support(low):
         return "request", "recipient", None, 0
     breaks = "-" in low or ";" in low or "\u2014" in low or "\u2013" in low or ", so " in low
     for brk in _CLAUSE_BREAK.finditer(low) if breaks else ():  # "Great work on it — send me the final"
         clause = low[brk.end():]
         if _IMPERATIVE.match(clause) and not _NOT_IMPERATIVE.match(clause) and not _AS_NOUN.match(clause) \
-                and not _CONDITIONAL_SUPPORT.search(clause):
+                and not _conditional_support(clause):
             return "request", "recipient", None, brk.end()
     joint = _JOINT.search(low) if not words.isdisjoint(_JOINT_WORDS) else None
     if joint and not _HEDGE.search(low):
@@ -1609,7 +1667,9 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
 # "We may need some help in December" foresees an ask; it makes none yet.
 _MAY_NEED = _rx(r"\b(?:may|might|could)\s+(?:also\s+)?(?:need|want|require)\b")
 # "If you have questions, please call" and "let me know if this is wrong" offer help; they ask nothing.
-_CONDITIONAL_SUPPORT = _rx(
+# The shapes that open the sentence are tried there only (a search would try them at every position);
+# the rest hold " if " or "please".
+_CONDITIONAL_SUPPORT_START = _rx(
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\s+(?:any\s*time|"
     r"whenever)\b|"
     r"^(?:please\s+)?(?:call|ring|phone|text|email|e-mail|contact|message|ping|whatsapp)\s+(?:me|us)\b[^.?]{0,40}?\bif\s+"
@@ -1618,17 +1678,26 @@ _CONDITIONAL_SUPPORT = _rx(
     r"^(?:(?:however|but|and|also|so),?\s+)?if\s+(?:you\s+(?:have|need|encounter|experience|run\s+into|would\s+like|"
     r"want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
-    r"(?:call|ring|shout)|e-?mail|reach)\b|\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|"
-    r"us))\s+if\s+(?:you\s+(?:have|need|"
+    r"(?:call|ring|shout)|e-?mail|reach)\b|^please\s+(?:see|note|find|be\s+advised|refer)\b|"
+    r"^(?:pls\.?|attached)\s+(?:please\s+)?see\b|^(?:attached|enclosed)\s+please\s+find\b|"
+    r"^any\s+(?:other\s+|further\s+)?questions?\b"
+)
+_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please", _rx(
+    r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
     r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
     r"comments?|"
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
     r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
-    r"(?:^|,\s+)please\s+(?:see|note|find|be\s+advised|refer)\b|^(?:pls\.?|attached)\s+(?:please\s+)?see\b|"
-    r"^(?:attached|enclosed)\s+please\s+find\b|^any\s+(?:other\s+|further\s+)?questions?\b|"
+    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
     r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|disregard)\b"
-)
+), sep="|")
+
+
+def _conditional_support(low: str) -> bool:
+    return _CONDITIONAL_SUPPORT_START.match(low) is not None or _CONDITIONAL_SUPPORT_ANYWHERE.search(low) is not None
+
+
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
 _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
@@ -1643,7 +1712,7 @@ _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b)\w+|\b(?:we|
 
 def _hedged_offer(low: str, words: set[str]) -> bool:
     """'If you like, I can send it' offers; it asks nothing of the reader."""
-    return low.startswith("if you") and "please" not in low and _earliest(_PROMISE_SHAPES, low, words) is not None
+    return low.startswith("if you") and "please" not in low and _PROMISE_SHAPES.earliest(low, words) is not None
 
 
 _CLAUSE = _rx(r",|;|\s[-–]\s|\bbut\b|\b(?:and|so|then)\b(?=\s+(?:i|we)\b)")
@@ -1658,7 +1727,7 @@ _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")
 
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
     """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
-    m = _earliest(_PROMISE_SHAPES, low, words) or (_ON_IT_THEN.match(low) if low.startswith(_ON_IT_STARTS) else None)
+    m = _PROMISE_SHAPES.earliest(low, words) or (_ON_IT_THEN.match(low) if low.startswith(_ON_IT_STARTS) else None)
     if not m:
         return None
     cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
