@@ -27,14 +27,16 @@ an item optional. DUE is "-" (none), "*" (any), "YYYY-MM-DD", "YYYY-MM-DD
 HH:MM", "A..B" (a range of days) or alternatives joined by "/". An empty
 string expects nothing.
 
-Items are matched within a case, first on kind and due, then on kind alone;
-an unmatched expected item is a miss, an unmatched found item a false alarm.
+Items are paired within a case on kind, as many pairs as possible, then as
+many required items as possible, then as many right dues as possible; an
+unmatched expected item is a miss, an unmatched found item a false alarm.
 Due accuracy is over matched items whose expected due is not "*".
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import dataclass, field
@@ -99,6 +101,28 @@ def due_matches(spec: str, due: str | None) -> bool:
     return False
 
 
+def match_items(expected: list[Expected], found: list[tuple[str, str | None]]) -> dict[int, int]:
+    """Pair expected and found items (index to index): as many pairs as possible, then as many
+    required items as possible, then the most with the right due. A greedy pass would let "R|M"
+    take the found meeting that only an optional "?M" beside it could have, and count the found
+    request as false."""
+    @functools.cache
+    def best(ei: int, used: int) -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
+        if ei == len(expected):
+            return 0, 0, 0, ()
+        options = [best(ei + 1, used)]
+        exp = expected[ei]
+        for fi, (kind, due) in enumerate(found):
+            if used >> fi & 1 or kind not in exp.kinds:
+                continue
+            pairs, required, right, chosen = best(ei + 1, used | 1 << fi)
+            options.append((pairs + 1, required + (not exp.optional), right + due_matches(exp.due, due),
+                            ((ei, fi), *chosen)))
+        return max(options, key=lambda option: option[:3])
+
+    return dict(best(0, 0)[3])
+
+
 def score_case(case: dict, tally: Tally) -> None:
     expected = parse_expected(case["expected"])
     found = [(i.kind, i.owner, i.due.isoformat() if i.due else None, i.sentence)
@@ -106,15 +130,7 @@ def score_case(case: dict, tally: Tally) -> None:
     if not [e for e in expected if not e.optional]:
         tally.empty_cases += 1
         tally.empty_right += not found
-    pairs: dict[int, int] = {}
-    for strict in (True, False):
-        for ei, exp in enumerate(expected):
-            if ei in pairs:
-                continue
-            for fi, (kind, _owner, due, _sentence) in enumerate(found):
-                if fi not in pairs.values() and kind in exp.kinds and (not strict or due_matches(exp.due, due)):
-                    pairs[ei] = fi
-                    break
+    pairs = match_items(expected, [(kind, due) for kind, _owner, due, _sentence in found])
     problems = []
     for ei, fi in pairs.items():
         kind, owner, due, _sentence = found[fi]

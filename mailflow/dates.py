@@ -96,6 +96,9 @@ _WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
     "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur": 3, "thurs": 3,
     "fri": 4, "sat": 5, "sun": 6,
+    # the misspellings hurried mail is full of: "will send untill fryday"
+    "wensday": 2, "wendsday": 2, "wednsday": 2, "wedensday": 2, "wedsday": 2, "thurday": 3, "thrusday": 3,
+    "thursay": 3, "fryday": 4, "firday": 4, "tuseday": 1, "tusday": 1, "teusday": 1,
 }
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -110,9 +113,10 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
 _MONTH_RE = (r"(?:january|february|march|april|may|june|july|august|september|october|"
              r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
 _FULL_WD = (r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|"
-            r"MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)")
+            r"MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY|"
+            r"[Ww]e(?:n|nd|dn|den|d)sday|[Tt]hurday|[Tt]hrusday|[Tt]hursay|[Ff]ryday|[Ff]irday|[Tt](?:us|use|eus)day)")
 # ...except those that are no word at all: "thurs 2pm works".
-_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|thurs|thur|fri)\.?"
+_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|thurs|thur|fri|mon|tue|thu)\.?"
 _WD_RE = rf"(?:{_FULL_WD}|{_ABBR_WD}(?![A-Za-z]))"
 _NUM_RE = (r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
            r"a couple of|couple of|a few|few)")
@@ -217,7 +221,7 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "noon": frozenset({"noon", "midday", "mid", "midnight", "lunch", "lunchtime"}),
     "half_past": frozenset({"half", "quarter"}),
     "oclock": frozenset({"o'clock", "oclock", "clock", "uhr"}),
-    "part": frozenset({"morning", "afternoon", "arvo", "evening", "tonight", "night", "eod", "cob", "business", "day",
+    "part": frozenset({"morning", "afternoon", "arvo", "evening", "tonight", "night", "eod", "cob", "business", "day", "am", "pm",
                        "thing"}),
 }
 
@@ -332,13 +336,17 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _UNTRIGGERED = frozenset(name for name, _ in (*_DATE_PATTERNS, *_TIME_PATTERNS)
                          if name not in _NEEDS_DIGIT and name not in _TRIGGERS)
 _PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|morning|afternoon|arvo|evening|tonight|"
-               r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day)\b")
+               r"night|eod|cob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|"
+               # "Monday am", "tmrw pm": a part of the day only right after one
+               r"(?:(?<=day )|(?<=mon )|(?<=tue )|(?<=tues )|(?<=wed )|(?<=weds )|(?<=thu )|(?<=thur )|(?<=thurs )|"
+               r"(?<=fri )|(?<=tmrw ))[ap]m)\b")
 # After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
 _AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|"
                        r"(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
                        r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
 # A bare hour right after a day, where only an hour makes sense: "tmrw 10?", "Thursday 3 works".
-_HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|o'?clock|uhr|"
+_HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|o'?clock|uhr|possible|"
+                    r"(?:(?:is|would\s+be)\s+)?(?:possible|good|fine|ok|okay|better|best|convenient)|"
                     r"cet|cest|gmt|bst|utc|[ecmp][sd]t)\b")
 _BARE_HOUR_AFTER_DAY = _rx(r"\s*,?\s*(?P<h>1[0-2]|[1-9])")
 _WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
@@ -638,8 +646,11 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
 
 
 # "Mon ami", "Sat down": an abbreviated weekday needs a date word around it.
-_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|until|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
-_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|"
+_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|until|untill|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
+# "mon", "tue" and "thu" in lower case are words of other languages or typing slips unless a time
+# follows: "mon am pls", "thu 3pm?"
+_LOWER_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:[ap]m|morning|afternoon|evening|eod|cob)\b)")
+_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|[ap]m|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|"
                          r"$)", _I)
 
 
@@ -648,6 +659,8 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
     if len(word) <= 5:  # an abbreviation; full names are never ordinary words
         before, after = m.string[max(0, m.start() - 12): m.start()], m.string[m.end(): m.end() + 12]
         if not m["which"] and not (_ABBR_BEFORE.search(before) and m.start() > 0 or _ABBR_AFTER.match(after)):
+            return None
+        if word in ("mon", "tue", "thu") and not _LOWER_ABBR_AFTER.match(after):
             return None
     wd = _WEEKDAYS[word.lower()]
     which = " ".join((m["which"] or "").lower().split())
@@ -897,7 +910,8 @@ def _zone_for(t: _Time, ref: datetime) -> tzinfo | None:
 
 _PART_HOURS = {"first thing": "first_thing", "morning": "morning", "afternoon": "afternoon", "arvo": "afternoon",
                "evening": "evening",
-               "tonight": "tonight", "night": "tonight", "eod": "end_of_day", "cob": "end_of_day"}
+               "tonight": "tonight", "night": "tonight", "eod": "end_of_day", "cob": "end_of_day",
+               "am": "morning", "pm": "afternoon"}
 
 
 def _find_times(t: _Text, cfg: DateConfig, taken: list[tuple[int, int]]) -> list[_Time]:

@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.11"
+DETECTOR_VERSION = "2026.11.12"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -636,8 +636,8 @@ _PROMISE_SHAPES = _Shapes(
     (frozenset("i'm we're am are count do it".split()), _Needled("in for|in on|m in|me in|will do|on it", _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
-    (frozenset({"you'll", "you"}), _rx(
-        r"you(?<![a-z0-9']you)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
+    (frozenset({"you'll", "you", "u'll", "u"}), _rx(
+        r"(?:you(?<![a-z0-9']you)|(?<![a-z0-9'])u)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
         r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         r"(?!\s+\w+\s+(?:signed|done|ready|checked|approved|sent))(?=.*\b(?:by|tomorrow|today|tonight|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b)")),
@@ -1049,6 +1049,11 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
     if len(sentence) > _LEAN_MAX:
         return prev, mine
     low = ascii_lower(sentence)
+    if prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind != "promise":
+        moved = _moved_on(prev, sentence, low, mine[0], sent_at, cfg)
+        if moved:
+            # "Is Friday 11 possible?" still waits for an answer; "Can we push it to 11?" is the move itself
+            return moved, mine if moved.sentence == prev.sentence else []
     if (prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind == "meeting"
             and mine[0].due is None and (_SEE_YOU_THEN.search(low) or not _MEETING_NOUN.search(low))):
         # "Monday at 1pm works. Talk then.", "Can we hop on a call at 11:30? I want to talk through the
@@ -1075,6 +1080,33 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
         if found:
             return replace(prev, due=found.due, due_text=found.text), []
     return prev, mine
+
+
+# "Our call is tomorrow at 9. Can we push it to 11?": "it" is the meeting just named, and it keeps its day.
+_MOVE_IT_TO_HOUR = _rx(r"\b(?:push|move|shift|bump|switch|change|make)\s+(?:it|that|this|(?:our|the)\s+(?:[\w:-]+\s+)?"
+                       r"(?:call|meeting|chat|session|review|sync|1:1|catch-?up|appointment))\s+(?:back\s+|forward\s+)?"
+                       r"(?:to\s+)?(?P<h>(?:1[0-2]|[1-9])(?::[0-5]\d)?(?:\s*[ap]\.?m\b)?)(?!\s*(?:st|nd|rd|th|[./]))")
+# After "I need to move our call tomorrow.", a question that names a time offers the new one:
+# "Would Friday at 11 work?", "Is Friday 11 possible?".
+_TIME_OFFERED = _rx(r"^(?:(?:and|so|or|then),?\s+)?(?:(?:would|does|will|is|could)\s+)?[^?]{0,40}?\b"
+                    r"(?:work|suit|be\s+possible|possible|ok|okay|good|fine|better|free|look)\b[^?]{0,20}\?\W*$")
+
+
+def _moved_on(prev: Item, sentence: str, low: str, then: Item, sent_at: datetime, cfg: DateConfig) -> Item | None:
+    """A meeting moved in the sentence after the one that names it, as one moved meeting."""
+    hour = _MOVE_IT_TO_HOUR.search(low) if prev.due is not None and then.due is None else None
+    if hour and not _NAMES_DAY.search(low):
+        found = _resolution(f"at {hour['h']}", "meeting", sent_at.replace(hour=0, minute=0), cfg)
+        if found and found.has_time:
+            due = prev.due.replace(hour=found.due.hour, minute=found.due.minute)
+            return replace(prev, sentence=f"{prev.sentence} {sentence}", status="moved", due=due,
+                           due_text=f"{prev.due_text} … {found.text}")
+    if prev.status == "moved" and then.due is not None and _TIME_OFFERED.match(low) \
+            and not _DELIVERABLE.search(low) and _MEETING_NOUN.search(low) is None:
+        found = _resolution(sentence, "meeting", sent_at, cfg)
+        if found:
+            return replace(prev, due=found.due, due_text=found.text)
+    return None
 
 
 def _resolution(text: str, kind: str, sent_at: datetime, cfg: DateConfig) -> dates.Resolution | None:
@@ -1840,7 +1872,10 @@ _TIME_IT_IS = _rx(r"^(?:(?:ok|okay|yes|yep|yeah|yup|sure|great|perfect|lovely|co
 
 _MOVE_VERB_AFTER = _rx(r"\s+(?:push|move|reschedule|postpone|bump|shift|change|cancel)\b")
 _MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(?:ed|ing|s)?\s+(?:back\s+)?(?:our|the|this|"
-                           r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b")
+                           r"that|my|your|[a-z]+day'?s?|tomorrow'?s|today'?s)\b|"
+                           # "The meeting tomorrow I must shift.": the verb ends it, so the day named is the old one
+                           r"\b(?:push|mov|reschedul|postpon|bump|shift)(?:e|ed|es|ing|s)?(?:\s+(?:it|this|that))?"
+                           r"(?:\s+(?:back|out))?\W*$")
 
 
 _ENDS_IN_HOUR = _rx(r"\b(?:make\s+it|do|say|at)\s+(1[0-2]|[1-9])\s*$")

@@ -124,6 +124,10 @@ NO_DATE = [
     "Give me a second.",
     "The sun is out and we sat in the garden.",
     "Mon ami Pierre says hello.",
+    "Salut, mon cher, merci pour tout.",
+    "mon ami, merci",
+    "Am I right that we are here, tue amore?",
+    "I am here, am I not?",
     "Meet Wedgwood, our new intern.",
     "I have 3 kids and 2 cats.",
     "Version 2.5 is out.",
@@ -364,6 +368,11 @@ def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     ("Friday 5 works for me.", "meeting", at(2026, 11, 20, 17, 0), "Friday 5"),
     ("Thursday 3rd?", "meeting", at(2026, 12, 3, 9, 0), "Thursday 3rd"),
     ("Thursday 3 December", "meeting", at(2026, 12, 3, 9, 0), "Thursday 3 December"),
+    ("Is Friday 11 possible?", "meeting", at(2026, 11, 20, 11, 0), "Friday 11"),
+    ("Friday 11 is good for me", "meeting", at(2026, 11, 20, 11, 0), "Friday 11"),
+    ("Send it by Monday am", "request", at(2026, 11, 23, 9, 0), None),
+    ("mon am", "meeting", at(2026, 11, 23, 9, 0), None),
+    ("by Wendsday", "request", at(2026, 11, 25, 17, 30), "Wendsday"),
 ])
 def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, expected: datetime,
                                                        due_text: str | None) -> None:

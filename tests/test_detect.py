@@ -1360,3 +1360,31 @@ def test_an_autoreply_after_a_greeting_asks_nothing() -> None:
     text = ("Hi,\n\nThanks for your message. I'm away from 19 to 25 November with no access to email.\n\n"
             "For anything urgent, please call +49 176 5550 1923.")
     assert _found(text) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    # "it" is the meeting just named, and keeps its day
+    ("Our call is tomorrow at 9. Can we push it to 11?", [("meeting", "moved", at(11, 19, 11))]),
+    ("Our call is on Thursday. Can we push it to 11?", [("meeting", "moved", at(11, 19, 11))]),
+    ("Our call is at 3 tomorrow. Could we make it 4 instead?", [("meeting", "moved", at(11, 19, 16))]),
+    ("We have the review tomorrow at 9. Could we push our call to 11?", [("meeting", "moved", at(11, 19, 11))]),
+    # a move that names no new time, then a question that offers one
+    ("The meeting tomorrow I must shift. Is Friday 11 possible?",
+     [("meeting", "moved", at(11, 20, 11)), ("request", None, at(11, 20, 11))]),
+    ("I need to move our call tomorrow. Would Friday at 11 work?",
+     [("meeting", "moved", at(11, 20, 11)), ("request", None, at(11, 20, 11))]),
+    ("We'll need to postpone Monday's shoot. How does Thursday 26th look for you?",
+     [("meeting", "moved", at(11, 26, 9)), ("request", None, at(11, 26, 17, 30))]),
+    # an ordinal is no hour, and an ask after a move stays an ask of its own
+    ("Our call is at 3 tomorrow. Could we make it 4th?", [("meeting", "proposed", at(11, 19, 15)), ("request", None, None)]),
+    ("I need to move our call tomorrow. Would you send the slides?", [("meeting", "moved", None), ("request", None, None)]),
+    # typed in a hurry
+    ("u'll have it by 5", [("promise", None, at(11, 18, 17))]),
+    ("will send untill fryday", [("promise", None, at(11, 20, 17, 30))]),
+    ("can u send it by wensday?", [("request", None, at(11, 25, 17, 30))]),
+    ("pls send by thurday", [("request", None, at(11, 19, 17, 30))]),
+    ("Can you send it mon am?", [("request", None, at(11, 23, 9))]),
+    ("Let's talk tmrw pm", [("meeting", "proposed", at(11, 19, 14))]),
+])
+def test_moves_across_two_sentences_and_hurried_spelling(text: str, expected: list) -> None:
+    assert _found(text) == expected
