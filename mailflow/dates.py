@@ -165,12 +165,13 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                 r"working\s+)?day)\b")),
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
                       r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
-    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
-    ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
-                    r"week[\s-]?end\b")),
+    # before "week": "Wednesday next week" is one day, not the week
     ("weekday", _rx(rf"\b(?:(?P<aweek>a\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>next|this|coming|"
                     rf"this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
                     r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week\b(?!\s*\d))?")),
+    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
+    ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
+                    r"week[\s-]?end\b")),
     ("month_rel", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*"
                       r"(?:the\s+)?)?(?P<which>this|next|the)\s+month\b|\bmonth[-\s]end\b")),
     ("quarter", _rx(r"\b(?:(?P<part>end\s+of|the\s+end\s+of|early|beginning\s+of|start\s+of)\s+(?:the\s+)?)?"

@@ -232,7 +232,8 @@ _BOILERPLATE = _rx(
 # --- completions ----------------------------------------------------------------
 
 _COMPLETION_ATTACH = _rxi(
-    r"^(?:attached\s+(?:is|are|please\s+find|you(?:'ll|\s+will)\s+find|herewith)|please\s+find\s+(?:attached|enclosed)|"
+    r"^(?:attached\s+(?:is|are|please\s+find|you(?:'ll|\s+will)\s+find|herewith)|"
+    r"(?:please|pls\.?|plz)\s+find\s+(?:attached|attatched|attched|atached|attachd|enclosed)|"
     r"enclosed\s+(?:is|are|please\s+find)|here\s+(?:is|are)|here'?s|i(?:'ve|\s+have)\s+attached|"
     r"i\s+(?:have\s+)?attached|"
     r"i'?m\s+attaching|i\s+am\s+attaching)\s+(?P<what>[^,.;:!?]{1,60})"
@@ -577,7 +578,11 @@ _IMPERATIVE = _rx(
     r"double[\s-]check|let\s+(?:me|us)\s+know|give\s+me|run|try|sign\s+up|register|follow\s+up|reach\s+out|call\s+me|"
     r"touch\s+base|plan|decide|choose|pick|think\s+about|consider|coordinate|arrange|handle|confirm|remind|inform)\b"
 )
-_NOT_IMPERATIVE = _rx(r"^[a-z-]+\s+(?:\d+\s+)?(?:is|was|were|are|went|has|had|looks|looked|seems|seemed|came|got|ran|"
+# A section's name before what is said of it, in a status list or a recap.
+_SECTION_LABEL = _rx(r"(?:[a-z][\w&'/-]*\s+){0,2}[a-z][\w&'/-]*\s*:\s+(?=[a-z])")
+_NOT_IMPERATIVE = _rx(r"^[a-z-]+\s+[a-z-]+s\s+(?:(?:have\s+been|were|are)\s+)?[a-z]+ed\s+(?:over|to|in|on|up|out|and|for)\b|"
+                      # "Print files handed over to the printer": a status, with its verb in the past
+                      r"^[a-z-]+\s+(?:\d+\s+)?(?:is|was|were|are|went|has|had|looks|looked|seems|seemed|came|got|ran|"
                       r"worked|goes|of|may|might|must|will|would|could|should|attached|enclosed|below|done|sent)\b|^(?:see\s+(?:attached|below|above)|note\s+that|thanks|thank|enjoy|(?:call|ring|email|text|ping)\s+you\b|"
                       r"update\s+(?:on|from|re)\b|update:|consider\s+(?:it|this)\s+(?:done|my|our)\b|"
                       r"give\s+me\s+a\s+(?:second|sec|minute|moment|bit|few\s+(?:minutes|hours|days))\b|have\s+a\s+(?:great|good|"
@@ -838,7 +843,11 @@ def detect(
                 if cfg.use_dateparser and dates.dateparser_calls - dateparser_before >= DATEPARSER_BUDGET:
                     cfg = replace(cfg, use_dateparser=False)
         if lone is not None:
-            items[lone], mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
+            kept, mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
+            if kept is None:
+                del items[lone]
+            else:
+                items[lone] = kept
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
     if sum(1 for item in items if item.kind == "meeting") > 1:
@@ -1037,18 +1046,26 @@ _OWN_MEETING = _rx(r"\b(?:let'?s|cancel\w*|can'?t|cannot|move|reschedul\w*|postp
 
 
 def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: datetime,
-                      cfg: DateConfig) -> tuple[Item, list[Item]]:
+                      cfg: DateConfig) -> tuple[Item | None, list[Item]]:
     """A short sentence that only adds a time to the item before it.
 
     "Can we squeeze in a call before you go? Thursday or Friday morning would suit me
     best." is one meeting, due Thursday morning; "Would you have 20 minutes for a call
     on Friday? Any time after 2pm works for us." one meeting at 14:00 on Friday; "Could
     you swap the number when you get a minute? No rush, Monday is fine." one request
-    due Monday.
+    due Monday. None in place of the item: this sentence takes it back.
     """
     if len(sentence) > _LEAN_MAX:
         return prev, mine
     low = ascii_lower(sentence)
+    if prev.kind == "meeting" and prev.status == "cancelled" and _MISSING_IT.search(low):
+        return None, []  # "I won't be able to make Friday's meeting. I'll read the notes afterwards."
+    if prev.kind == "meeting" and prev.due is not None and len(mine) == 1 and mine[0].kind == "meeting" \
+            and mine[0].due is not None and "same time" in low and prev.due_text \
+            and _HOUR_NAMED.search(ascii_lower(prev.due_text)) and not _HOUR_NAMED.search(ascii_lower(mine[0].due_text or "")):
+        # "I have to cancel our 3pm today. Can we do tomorrow, same time, instead?": tomorrow at 3pm
+        due = mine[0].due.replace(hour=prev.due.hour, minute=prev.due.minute)
+        return prev, [replace(mine[0], due=due, due_text=f"{mine[0].due_text} … {prev.due_text}")]
     if prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind != "promise":
         moved = _moved_on(prev, sentence, low, mine[0], sent_at, cfg)
         if moved:
@@ -1224,6 +1241,10 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     cut = greeting.end() if greeting else 0
     if greeting and greeting["tail"] and _TAIL_ASK.match(ascii_lower(greeting["tail"].strip())):
         cut = greeting.end("word")  # "great, send it tomorrow" and "ok send it tomorrow," keep their ask
+    elif not greeting and ":" in sentence[:40] and low_sentence.split(None, 1)[0] in _IMPERATIVE_WORDS:
+        label = _SECTION_LABEL.match(low_sentence)
+        if label:  # "Contact form: fixed the bug you reported": "contact" names a section, asks nothing
+            cut = label.end()
     body = sentence[cut:].strip()
     if not body:
         return []
@@ -1439,19 +1460,30 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _rx(
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting | have a | has a | having a ", _rx(
     r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
     r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
     r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
     # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
     r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"), sep="|")
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)|"
+    # "Just so you know, Karen and the dev team have a call with the hosting provider on Thursday"
+    r"^(?:(?:just\s+so\s+you\s+know|fyi|(?:just\s+a\s+)?heads[\s-]up)[,:]?\s+)?(?!(?:i|we|you|u|us|our|my|your)\b)"
+    r"[a-z][\w'-]*(?:\s+(?:and|&)\s+(?!(?:i|me|you|we|us)\b)(?:the\s+)?[\w'-]+(?:\s+team)?)?\s+(?:have|has|are\s+having|"
+    r"is\s+having|will\s+have)\s+(?:a|an|their|the)\s+(?:[\w-]+\s+){0,2}?(?:call|meeting|session|workshop|catch-?up|sync)\s+"
+    r"with\s+(?!(?:you|u|your|us|me)\b)(?![^?]*(?:\?|\b(?:we|us|you|join)\b))"), sep="|")
+# Missing a meeting that goes on without the writer: "go ahead without me", "I'll read the notes afterwards".
+_GOING_WITHOUT_ME = (r"\b(?:go\s+ahead|start|carry\s+on|proceed)\s+without\s+me\b|\b(?:read|catch\s+up\s+on|go\s+through|"
+                     r"watch|check)\s+(?:the\s+)?(?:notes|minutes|recording)\s+(?:afterwards|after(?:\s+it)?|later)\b")
+_MISSING_IT = _rx(_GOING_WITHOUT_ME)
 # Meetings that are not proposed here: the writer's own elsewhere, one the reader is asked to arrange
 # with others, one that waits on something, and food that is only laid on.
 _NOT_A_MEETING_HERE = _Needled(
     "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
-    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _rx(
-    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
+    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account|without me|notes|minutes|"
+    "recording", _rx(
+    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|" +
+    _GOING_WITHOUT_ME + "|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
     r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
     r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
@@ -1711,7 +1743,7 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"want|are\s+(?:not|unable|having))|"
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
     r"(?:call|ring|shout)|e-?mail|reach)\b|^please\s+(?:see|note|find|be\s+advised|refer)\b|"
-    r"^(?:pls\.?|attached)\s+(?:please\s+)?see\b|^(?:attached|enclosed)\s+please\s+find\b|"
+    r"^(?:pls\.?|plz|attached)\s+(?:please\s+)?see\b|^(?:pls\.?|plz)\s+find\b|^(?:attached|enclosed)\s+please\s+find\b|"
     r"^any\s+(?:other\s+|further\s+)?questions?\b"
 )
 _CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please", _rx(

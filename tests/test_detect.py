@@ -1388,3 +1388,28 @@ def test_an_autoreply_after_a_greeting_asks_nothing() -> None:
 ])
 def test_moves_across_two_sentences_and_hurried_spelling(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a meeting the writer only misses goes on without them
+    ("I won't be able to make Friday's meeting - I'm at the client site all day. I'll read the notes afterwards.", []),
+    ("I can't make the call on Friday, go ahead without me.", []),
+    ("I can't make the call on Friday. Can we do Monday instead?",
+     [("meeting", "cancelled", at(11, 20, 9)), ("meeting", "proposed", at(11, 23, 9))]),
+    # "the same time" is the hour of the meeting just named
+    ("I have to cancel our 3pm today - I'm stuck at a client site. Can we do tomorrow, same time, instead?",
+     [("meeting", "cancelled", at(11, 18, 15)), ("meeting", "proposed", at(11, 19, 15))]),
+    # other people's calls
+    ("Just so you know, Karen and the dev team have a call with the hosting provider on Thursday.", []),
+    ("Karen has a meeting with the printer on Friday.", []),
+    ("Karen has a meeting with us on Friday.", [("meeting", "proposed", at(11, 20, 9))]),
+    ("The team has a call with the vendor on Monday - would you like to join?", [("meeting", "proposed", at(11, 23, 9))]),
+    # a status list: a section's name and a deed in the past ask nothing
+    ("Quick status update:\n- Contact form: fixed the bug you reported on Monday\n- Print files handed over to Druckerei Weiss",
+     []),
+    ("Note: please send the files by Friday.", [("request", None, at(11, 20, 17, 30))]),
+    ("pls find attched the signed contarct. sorry for delay", []),
+    ("Please make sure the print shop has the specs by Wednesday next week.", [("request", None, at(11, 25, 17, 30))]),
+])
+def test_missing_a_meeting_the_same_time_other_peoples_calls_and_status_lines(text: str, expected: list) -> None:
+    assert _found(text) == expected
