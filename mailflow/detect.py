@@ -1770,7 +1770,8 @@ _JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b)\w+|\b(?:we|
              r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
              # regret, not a plan: "we should have gone with the green"
              r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+|"
-             r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?(?:you|we)\b|"
+             # "I'd suggest we tackle that first" proposes a plan; "I'd suggest you..." asks
+             r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?you\b|"
              r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
 
 

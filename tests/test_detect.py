@@ -1409,6 +1409,9 @@ def test_moves_across_two_sentences_and_hurried_spelling(text: str, expected: li
      []),
     ("Note: please send the files by Friday.", [("request", None, at(11, 20, 17, 30))]),
     ("pls find attched the signed contarct. sorry for delay", []),
+    # a plan proposed for both is no ask; advice to the reader is
+    ("I'd suggest we tackle that first in January.", []),
+    ("I'd suggest you send the brief by Friday.", [("request", None, at(11, 20, 17, 30))]),
     ("Please make sure the print shop has the specs by Wednesday next week.", [("request", None, at(11, 25, 17, 30))]),
 ])
 def test_missing_a_meeting_the_same_time_other_peoples_calls_and_status_lines(text: str, expected: list) -> None:
