@@ -1763,7 +1763,8 @@ def _conditional_support(low: str) -> bool:
 
 
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
+_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b|do\s+(?:it|this|that)\s+again\b|"
+             r"(?:keep|stay)\s+in\s+touch\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
              r"\bwe\s+must\b|"
              r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|notice\b|"
              r"find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"

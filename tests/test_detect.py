@@ -1411,6 +1411,8 @@ def test_moves_across_two_sentences_and_hurried_spelling(text: str, expected: li
     ("pls find attched the signed contarct. sorry for delay", []),
     # a plan proposed for both is no ask; advice to the reader is
     ("I'd suggest we tackle that first in January.", []),
+    ("It was a joy working on this — let's do it again!", []),
+    ("Let's keep in touch.", []),
     ("I'd suggest you send the brief by Friday.", [("request", None, at(11, 20, 17, 30))]),
     ("Please make sure the print shop has the specs by Wednesday next week.", [("request", None, at(11, 25, 17, 30))]),
 ])
