@@ -151,7 +151,7 @@ _BULLET_MARK = re.compile(r"^\s*(?:[-*•◦▪‣☐☑☒✓✔□▢>]|\d{1,2
 _BULLET_STARTS = frozenset("-*•◦▪‣☐☑☒✓✔□▢> 0123456789")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
 _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
-                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?P<tail>[^,.!:]{0,25})[,!:-]\s*|[A-Z][a-z]+,\s+)")
+                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
 
 # --- cues ---------------------------------------------------------------------
 
@@ -342,6 +342,7 @@ _MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _
     r"(?:won'?t|will\s+not)\s+make\s+(?:it|the|our|\w+day'?s|today'?s|tomorrow'?s)|double[\s-]booked|"
     r"(?:is|'s|are)\s+(?:no\s+good|out)\s+for\s+(?:me|us)|"
     r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
+    r"let'?s\s+skip\s+(?:this|next|today|tomorrow|(?:this\s+|next\s+)?(?:mon|tues|wednes|thurs|fri)day)\b|"
     r"is\s+off\b(?!\s+(?:sick|ill|work|on|until|till|this|next|today|tomorrow|for\s+(?:the|a)\s+week))|"
     r"bail(?:ing)?\s+on|pull\s+out\s+of)"
 ))
@@ -462,7 +463,9 @@ _RHETORICAL = _rx(
     r"how\s+(?:cool|great|awesome|crazy|amazing|nice|hard\s+can)|what\s+(?:a|an)\s|what\s+could\s+go\s+wrong|"
     r"isn'?t\s+(?:it|that)\s+(?:great|amazing|funny|nice)|wouldn'?t\s+it\s+be|why\s+(?:would|should)\s+(?:i|we|anyone)|"
     r"who\s+would\s+have|remember\s+when|what\s+would\s+(?:we|i)\s+(?:have\s+)?do(?:ne)?\s+without\s+(?:you|u)\b|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
-    r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b)"
+    r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b|"
+    # "Did I mention I'm moving to Porto?", "who knows with Apple review?", "Ever tried the ramen place?"
+    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
@@ -814,8 +817,11 @@ def detect(
     lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
     people = _People(text if isinstance(text, str) else "")
+    answered = _answered_questions(text) if isinstance(text, str) and text.count("?") >= _FAQ_MIN else frozenset()
     listing = False  # inside a list of steps: "Next steps:", then one line each
     for sentence in sentences(text if isinstance(text, str) else ""):
+        if answered and sentence in answered:
+            continue
         assigned = None
         if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
                 (cue := _STEP_CUE.search(sentence, 0, _STEP_HEAD)) and (cue[0] != " to " or _TO_DO_HEAD.match(sentence))):
@@ -891,6 +897,26 @@ _BULK_SIGNS = (
     _rx(r"©|\ball\s+rights\s+reserved\b|\bno\s+longer\s+wish\s+to\s+receive\b"),
 )
 _FORWARDED = _rx(r"\bforwarded\s+message\b|\bbegin\s+forwarded\b|^-+\s*original\s+message")
+
+
+# A guide, an FAQ or a write-up asks its own questions and answers them: "How do I submit a claim?
+# You log in to Concur...", "What happened? At 13:05 the queue...". Three paragraphs that open so
+# make a message of that kind; a client's questions come without answers after them.
+_FAQ_MIN = 3
+_OPENING_QUESTION = re.compile(r"\s*(?:q:\s*)?([^?.!\n]{2,150}\?)[ \t]*\n?[ \t]*(?=\S)([^\n]*)", re.IGNORECASE)
+
+
+def _answered_questions(text: str) -> frozenset[str]:
+    """The questions that open paragraphs and are answered in them, with every sentence of those
+    paragraphs, when a message has at least _FAQ_MIN of them; otherwise none."""
+    answered: list[str] = []
+    for block in _BLOCKS.split(text[:MAX_CHARS]):
+        m = _OPENING_QUESTION.match(block)
+        if m and not m[2].rstrip().endswith("?") and not _REQUEST_SHAPES.earliest(ascii_lower(m[1]), set(m[1].lower().split())):
+            answered.append(block)
+    if len(answered) < _FAQ_MIN:
+        return frozenset()
+    return frozenset(sentence for block in answered for sentence in sentences(block))
 
 
 def _is_bulk(text: str) -> bool:
@@ -1460,7 +1486,7 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting | have a | has a | having a ", _rx(
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting| have a | has a | having a ", _rx(
     r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
     r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
     r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
@@ -1471,7 +1497,9 @@ _NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally
     r"^(?:(?:just\s+so\s+you\s+know|fyi|(?:just\s+a\s+)?heads[\s-]up)[,:]?\s+)?(?!(?:i|we|you|u|us|our|my|your)\b)"
     r"[a-z][\w'-]*(?:\s+(?:and|&)\s+(?!(?:i|me|you|we|us)\b)(?:the\s+)?[\w'-]+(?:\s+team)?)?\s+(?:have|has|are\s+having|"
     r"is\s+having|will\s+have)\s+(?:a|an|their|the)\s+(?:[\w-]+\s+){0,2}?(?:call|meeting|session|workshop|catch-?up|sync)\s+"
-    r"with\s+(?!(?:you|u|your|us|me)\b)(?![^?]*(?:\?|\b(?:we|us|you|join)\b))"), sep="|")
+    r"with\s+(?!(?:you|u|your|us|me)\b)(?![^?]*(?:\?|\b(?:we|us|you|join)\b))|"
+    r"^(?!(?:i|we|you|u|us|our|my|your)\b)[a-z][\w'-]*\s+(?:and|&)\s+(?!(?:i|me|you|we|us)\b)[\w'-]+\s+(?:are|will\s+be)\s+"
+    r"meeting\s+(?!(?:with\s+)?(?:you|u|us|me)\b)(?![^?]*(?:\?|\b(?:we|us|you|join)\b))"), sep="|")
 # Missing a meeting that goes on without the writer: "go ahead without me", "I'll read the notes afterwards".
 _GOING_WITHOUT_ME = (r"\b(?:go\s+ahead|start|carry\s+on|proceed)\s+without\s+me\b|\b(?:read|catch\s+up\s+on|go\s+through|"
                      r"watch|check)\s+(?:the\s+)?(?:notes|minutes|recording)\s+(?:afterwards|after(?:\s+it)?|later)\b")
@@ -1660,7 +1688,8 @@ _SMALL_TALK = _rx(
     r"did\s+you\s+(?:get|have|catch)\s+(?:any|some|much|a\s+(?:good|nice|bit\s+of))\s+(?:sun|rest|sleep|break|time\s+off|fun|"
     r"snow|surf|skiing)\b|"
     r"did\s+you\s+(?:have|enjoy)\s+(?:a\s+|the\s+|your\s+)?(?:good|nice|great|lovely|relaxing|restful)?\s*(?:weekend|trip|"
-    r"holidays?|vacation|break|time|christmas|evening|birthday)\b)"
+    r"holidays?|vacation|break|time|christmas|evening|birthday)\b|"
+    r"did\s+you\s+get\s+(?:a\s+chance|to)\s+(?:to\s+)?(?:enjoy|relax|rest|celebrate)\b|how\s+(?:r|are)\s+(?:u|ya)\b)"
 )
 _LEAD_STARTS = ("before ", "once ", "when ", "after ", "while ", "as soon as ")
 _LEAD_CLAUSE = _rx(r"(?:before|once|when|after|while|as\s+soon\s+as)\s+you\s+[^,.?!]{3,60},\s*")
@@ -1746,7 +1775,7 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"^(?:pls\.?|plz|attached)\s+(?:please\s+)?see\b|^(?:pls\.?|plz)\s+find\b|^(?:attached|enclosed)\s+please\s+find\b|"
     r"^any\s+(?:other\s+|further\s+)?questions?\b"
 )
-_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please", _rx(
+_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx(
     r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
     r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
     r"comments?|"
@@ -1754,7 +1783,8 @@ _CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please", _rx(
     r"run\s+into)|"
     r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
     r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
-    r"\bplease\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|disregard)\b"
+    r"\b(?:please|pls\.?|plz)\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|"
+    r"disregard)\b"
 ), sep="|")
 
 

@@ -1418,3 +1418,47 @@ def test_moves_across_two_sentences_and_hurried_spelling(text: str, expected: li
 ])
 def test_missing_a_meeting_the_same_time_other_peoples_calls_and_status_lines(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+FAQ = """Dear all,
+
+Here is how reimbursement works for external consultants.
+
+What can be claimed? Travel to client sites and hotel nights. Taxi fares only after 22:00.
+
+How do I submit a claim? You log in to Concur, create a new report and attach each receipt.
+
+When will I be paid? Finance runs reimbursements twice a month.
+
+What if I lose a receipt?
+Fill in the missing-receipt declaration on the SharePoint.
+
+Could you confirm by Friday that you have read this?
+
+Claudia"""
+
+
+def test_a_guide_that_answers_its_own_questions_asks_only_what_it_asks() -> None:
+    assert _found(FAQ) == [("request", None, at(11, 20, 17, 30))]
+
+
+def test_a_clients_questions_with_no_answers_after_them_are_asks() -> None:
+    text = "Hi Sam,\n\nHow do I log in?\n\nCan I add colleagues?\n\nWhere do I find my reports?\n\nThanks, Ana"
+    assert [kind for kind, _, _ in _found(text)] == ["request", "request", "request"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Sam and Priya are meeting on Thursday to go over the budget for the second phase.", []),
+    ("Our weekly is Thursdays at 4. Let's skip this Thursday - there's nothing new to discuss.",
+     [("meeting", "cancelled", at(11, 19, 9))]),
+    ("pls ignore prev mail, sent by mistake", []),
+    ("Hi!! how r u? long time no see haha", []),
+    ("Did I mention I'm moving to Porto next month?", []),
+    ("Honestly, who knows with Apple review?", []),
+    ("Ever tried the ramen place around the corner from you?", []),
+    ("Did you get a chance to enjoy Diwali with your family?", []),
+    ("Did you get a chance to look at the brief?", [("request", None, None)]),
+    ("Thanks!! Could you send it by Friday?", [("request", None, at(11, 20, 17, 30))]),
+])
+def test_small_talk_other_peoples_meetings_and_skipping_one(text: str, expected: list) -> None:
+    assert _found(text) == expected
