@@ -1509,8 +1509,16 @@ _MISSING_IT = _rx(_GOING_WITHOUT_ME)
 _NOT_A_MEETING_HERE = _Needled(
     "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
     "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account|without me|notes|minutes|"
-    "recording", _rx(
-    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|" +
+    "recording|offered|cover|thank|remember|booked me|appointment|site visit|summary", _rx(
+    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|" +
+    # a colleague covering: "Marcel already offered to take the client meeting", "could you cover the standup for me?"
+    r"\b(?:offered|agreed)\s+to\s+(?:take|cover|run|lead|do)\s+(?:the|our|my|that)\b|\bcover\s+(?:the|my|our|this|that)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:call|meeting|standup|stand-up|session|shift|demo)\b|"
+    # thanks for one that is over or for the invitation, a memory, the writer's own bookings and appointments
+    r"^(?:thank\s+you|thanks)\s+(?:all\s+|so\s+much\s+|again\s+)?for\s+(?:coming|joining|attending|the\s+invit\w*|"
+    r"inviting|having\s+me|your\s+time)\b|\bdo\s+you\s+remember\b|\bremember\s+when\b|"
+    r"\bbooked\s+me\s+(?:for|in)\b|^i\s+(?:have|'ve\s+got)\s+(?:a|an|another)\s+(?:[\w-]+\s+){0,2}?(?:appointment|site\s+visit)\b|"
+    r"\b(?:circulate|send|share|forward)\s+(?:your|the|my|our)\s+(?:[\w-]+\s+){0,2}?(?:summary|notes|minutes|recording)\b|" +
     _GOING_WITHOUT_ME + "|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
     r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
@@ -1519,7 +1527,7 @@ _NOT_A_MEETING_HERE = _Needled(
     r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)|"
     r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|meeting|"
     r"call|review|workshop|session|demo)\b|"
-    r"^(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
+    r"^(?:(?:the\s+)?registration\s+and\s+)?(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
     r"(?:there|served|provided|available|included|ready)\b|"
     # "Your Zoom Pro subscription will renew automatically on 1 December"
     r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")

@@ -1462,3 +1462,20 @@ def test_a_clients_questions_with_no_answers_after_them_are_asks() -> None:
 ])
 def test_small_talk_other_peoples_meetings_and_skipping_one(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("I am not able to come on the meeting tomorrow, my colleague Stefan will come instead of me.", []),
+    ("Marcel already offered to take the client meeting on Monday, and nothing else is urgent.", []),
+    ("Could you cover the Thursday standup for me?", [("request", None, at(11, 19, 17, 30))]),
+    ("Registration and coffee are available from 8:30 on the first day.", []),
+    ("Thank you all for coming to the Studio Lumen tenth-anniversary party on Friday.", []),
+    ("Thanks for the invitation to the design review.", []),
+    ("Thanks for the invitation, I'll be there on Friday.", [("meeting", "accepted", at(11, 20, 9))]),
+    ("I have a dentist appointment on Thursday morning that I can't move.", []),
+    ("The client just booked me for a workshop on Friday afternoon.", []),
+    ("Could you circulate your workshop summary to the people who couldn't attend?", [("request", None, None)]),
+    ("Remember that our call is at 3 tomorrow.", [("meeting", "proposed", at(11, 19, 15))]),
+])
+def test_meetings_covered_thanked_for_remembered_or_the_writers_own(text: str, expected: list) -> None:
+    assert _found(text) == expected
