@@ -645,7 +645,10 @@ _PROMISE_SHAPES = _Shapes(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
     (frozenset({"you'll", "you", "u'll", "u"}), _rx(
-        r"(?:you(?<![a-z0-9']you)|(?<![a-z0-9'])u)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b|"
+        r"(?:you(?<![a-z0-9']you)|(?<![a-z0-9'])u)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        # what a system sends is no promise: "you'll get an automatic notification", "an email from DocuSign"
+        r"(?!\s+(?:automatic|automated|notification|alert|confirmation|reminder)\b)"
+        r"(?![^.;!?]{0,40}\bfrom\s+(?!(?:me|us|my|our)\b))|"
         r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         r"(?!\s+\w+\s+(?:signed|done|ready|checked|approved|sent))(?=.*\b(?:by|tomorrow|today|tonight|shortly|soon|"
         r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b)")),

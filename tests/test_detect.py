@@ -1476,6 +1476,10 @@ def test_small_talk_other_peoples_meetings_and_skipping_one(text: str, expected:
     ("The client just booked me for a workshop on Friday afternoon.", []),
     ("Could you circulate your workshop summary to the people who couldn't attend?", [("request", None, None)]),
     ("Remember that our call is at 3 tomorrow.", [("meeting", "proposed", at(11, 19, 15))]),
+    # what a system sends the reader is no promise of the writer's
+    ("You will receive an email from DocuSign with a link.", []),
+    ("You'll get a notification in the app when something arrives.", []),
+    ("You'll have it from me by Friday.", [("promise", None, at(11, 20, 17, 30))]),
 ])
 def test_meetings_covered_thanked_for_remembered_or_the_writers_own(text: str, expected: list) -> None:
     assert _found(text) == expected
