@@ -1434,7 +1434,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
             not wish and _MEETING_FOR.search(low) and not _OFFER_TIME.search(low)
             and not ("?" in low and not _ASK_TO_PREPARE.search(low)))) and not _MEET_CHANGE.search(low):
         return None
-    if _NOT_OURS.search(low) or _NOT_A_MEETING_HERE.search(low):
+    if _NOT_OURS.search(low) or _NOT_A_MEETING_HERE.search(low) or _NOT_A_MEETING_EITHER.search(low) \
+            or _THEIR_MEETING.search(low):
         return None
     cancel = _MEET_CANCEL.search(low)
     if not (wish or call_me or cancel) and not _PROPOSAL_CUE.search(low) and not _MEET_MOVE.search(low) \
@@ -1489,14 +1490,17 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting| have a | has a | having a ", _rx(
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _rx(
     r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
     r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
     r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
     # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
     r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)|"
-    # "Just so you know, Karen and the dev team have a call with the hosting provider on Thursday"
+    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"),
+    sep="|")
+# Other people's meetings: "Just so you know, Karen and the dev team have a call with the hosting
+# provider on Thursday", "Sam and Priya are meeting on Thursday".
+_THEIR_MEETING = _Needled(" have a | has a | having a | have their | have the | has the | are meeting| be meeting", _rx(
     r"^(?:(?:just\s+so\s+you\s+know|fyi|(?:just\s+a\s+)?heads[\s-]up)[,:]?\s+)?(?!(?:i|we|you|u|us|our|my|your)\b)"
     r"[a-z][\w'-]*(?:\s+(?:and|&)\s+(?!(?:i|me|you|we|us)\b)(?:the\s+)?[\w'-]+(?:\s+team)?)?\s+(?:have|has|are\s+having|"
     r"is\s+having|will\s+have)\s+(?:a|an|their|the)\s+(?:[\w-]+\s+){0,2}?(?:call|meeting|session|workshop|catch-?up|sync)\s+"
@@ -1511,18 +1515,8 @@ _MISSING_IT = _rx(_GOING_WITHOUT_ME)
 # with others, one that waits on something, and food that is only laid on.
 _NOT_A_MEETING_HERE = _Needled(
     "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
-    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account|without me|notes|minutes|"
-    "recording|offered|cover|thank|remember|booked me|appointment|site visit|summary", _rx(
-    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|" +
-    # a colleague covering: "Marcel already offered to take the client meeting", "could you cover the standup for me?"
-    r"\b(?:offered|agreed)\s+to\s+(?:take|cover|run|lead|do)\s+(?:the|our|my|that)\b|\bcover\s+(?:the|my|our|this|that)\s+"
-    r"(?:[\w-]+\s+){0,2}?(?:call|meeting|standup|stand-up|session|shift|demo)\b|"
-    # thanks for one that is over or for the invitation, a memory, the writer's own bookings and appointments
-    r"^(?:thank\s+you|thanks)\s+(?:all\s+|so\s+much\s+|again\s+)?for\s+(?:coming|joining|attending|the\s+invit\w*|"
-    r"inviting|having\s+me|your\s+time)\b|\bdo\s+you\s+remember\b|\bremember\s+when\b|"
-    r"\bbooked\s+me\s+(?:for|in)\b|^i\s+(?:have|'ve\s+got)\s+(?:a|an|another)\s+(?:[\w-]+\s+){0,2}?(?:appointment|site\s+visit)\b|"
-    r"\b(?:circulate|send|share|forward)\s+(?:your|the|my|our)\s+(?:[\w-]+\s+){0,2}?(?:summary|notes|minutes|recording)\b|" +
-    _GOING_WITHOUT_ME + "|"
+    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _rx(
+    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
     r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
     r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
     r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
@@ -1534,6 +1528,19 @@ _NOT_A_MEETING_HERE = _Needled(
     r"(?:there|served|provided|available|included|ready)\b|"
     # "Your Zoom Pro subscription will renew automatically on 1 December"
     r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")
+# More meetings that are not the reader's, apart so that the pattern above stays quick: a colleague
+# covering ("Marcel already offered to take the client meeting", "could you cover the standup for
+# me?"), going on without the writer, thanks for one that is over or for the invitation, a memory,
+# the writer's own bookings and appointments, and the notes of one asked for.
+_NOT_A_MEETING_EITHER = _Needled(
+    "offered|agreed|cover|thank|remember|booked me|appointment|site visit|summary|notes|minutes|recording|without me", _rx(
+    r"\b(?:offered|agreed)\s+to\s+(?:take|cover|run|lead|do)\s+(?:the|our|my|that)\b|\bcover\s+(?:the|my|our|this|that)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:call|meeting|standup|stand-up|session|shift|demo)\b|"
+    r"^(?:thank\s+you|thanks)\s+(?:all\s+|so\s+much\s+|again\s+)?for\s+(?:coming|joining|attending|the\s+invit\w*|"
+    r"inviting|having\s+me|your\s+time)\b|\bdo\s+you\s+remember\b|\bremember\s+when\b|"
+    r"\bbooked\s+me\s+(?:for|in)\b|^i\s+(?:have|'ve\s+got)\s+(?:a|an|another)\s+(?:[\w-]+\s+){0,2}?(?:appointment|site\s+visit)\b|"
+    r"\b(?:circulate|send|share|forward)\s+(?:your|the|my|our)\s+(?:[\w-]+\s+){0,2}?(?:summary|notes|minutes|recording)\b|" +
+    _GOING_WITHOUT_ME), sep="|")
 # Turning down a time is about a meeting even when none is named: "I can't make 3pm".
 _CANT_MAKE_TIME = _Needled("t make", _rx(
     r"\bcan(?:'?t|not|\s+not)\s+make\s+(?:it\s+(?:on|at|by)\s+)?(?:" + _A_TIME + r"|today|tomorrow|"
