@@ -60,6 +60,9 @@ class Detection:
 
 # Rules run on an ASCII-lowercased copy of the sentence (ascii_lower): case-insensitive
 # matching is several times slower in `re`, and detection must stay cheap.
+# A long alternation of words led by \b is written \b(?=\w)(?:...): every alternative starts
+# with a word character, so nothing changes, but `re` no longer tries each alternative at the
+# end of every word, where \b holds too.
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
@@ -210,7 +213,7 @@ _BOILERPLATE_WORDS = frozenset(
 _BOILERPLATE_TAIL_OK = _rx(r"^(?:[\w ,/&-]{0,40}?[-,:]\s*)?(?:please|pls|kindly|could\s+you|can\s+you|would\s+you)\s+\w+"
                            r"[^.?!]{6,}\s(?:and|,)$")
 _BOILERPLATE = _rx(
-    r"\b(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+"
+    r"\b(?=\w)(?:let\s+(?:me|us)\s+know\s+if\s+(?:you\s+have|there\s+are)\s+(?:any|other|further)\s+"
     r"(?:other\s+|further\s+|more\s+)?(?:questions?|concerns?|comments?|issues?|problems?)|"
     r"(?:if\s+you\s+have|should\s+you\s+have|for)\s+any\s+(?:other\s+|further\s+|more\s+|additional\s+)?"
     r"(?:questions?|concerns?|comments?)|"
@@ -271,7 +274,7 @@ _MEETING_NOUN = _AnyOf(
         "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
         "reception golf seminar briefing tee workshop walkthrough get conference 1:1 one stand sync call talk session "
         "discussion teleconference videoconference consult visit review check facetime video", _rx(
-        r"\b(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
+        r"\b(?=\w)(?:meeting(?!\s+the\b)|meet(?:\s+up)?" + _MEET_NOT_GOAL + r"|chat|catch[\s-]?up|lunch|coffee|dinner|"
         r"breakfast|drinks|interview(?!\s+(?:questions?|guides?|notes|transcripts?|scripts?|answers|process|format))|demo|"
         r"appointment(?!\s+of)|zoom|webinar|"
         # the word before the lookbehinds, so they run only where "party" stands, not at every word
@@ -296,7 +299,7 @@ _MEETING_NOUN = _AnyOf(
         r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
 )
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
-_ATTENDING_RX = (r"\b(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
+_ATTENDING_RX = (r"\b(?=\w)(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
                  r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
                  r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
