@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.12"
+DETECTOR_VERSION = "2026.11.13"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
@@ -823,7 +823,7 @@ def detect(
     lone: int | None = None  # the index of the previous sentence's only item
     dateparser_before = dates.dateparser_calls
     people = _People(text if isinstance(text, str) else "")
-    answered = _answered_questions(text) if isinstance(text, str) and text.count("?") >= _FAQ_MIN else frozenset()
+    answered = _answered_questions(text) if isinstance(text, str) and text.count("?") >= _FAQ_MIN_IMPERSONAL else frozenset()
     listing = False  # inside a list of steps: "Next steps:", then one line each
     for sentence in sentences(text if isinstance(text, str) else ""):
         if answered and sentence in answered:
@@ -907,22 +907,41 @@ _FORWARDED = _rx(r"\bforwarded\s+message\b|\bbegin\s+forwarded\b|^-+\s*original\
 
 # A guide, an FAQ or a write-up asks its own questions and answers them: "How do I submit a claim?
 # You log in to Concur...", "What happened? At 13:05 the queue...". Three paragraphs that open so
-# make a message of that kind; a client's questions come without answers after them.
+# make a message of that kind; a client's questions come without answers after them. Two are
+# enough when neither names the reader ("Where can I find all this? The handbook is on the
+# intranet."): then only the questions are skipped, and what the answers say still counts.
 _FAQ_MIN = 3
+_FAQ_MIN_IMPERSONAL = 2
 _OPENING_QUESTION = re.compile(r"\s*(?:q:\s*)?([^?.!\n]{2,150}\?)[ \t]*\n?[ \t]*(?=\S)([^\n]*)", re.IGNORECASE)
+_ASKERS_STORY = re.compile(r"\s*(?:I|I'm|I've|I'd|We've|We're|My|Our)\b")
+_WH_WORDS = frozenset({"what", "why", "how", "who", "where", "when", "which"})
+_READER_WORDS = frozenset({"you", "your", "yours", "u", "ur", "ya", "yourself", "you're", "you've", "you'll", "you'd"})
 
 
 def _answered_questions(text: str) -> frozenset[str]:
     """The questions that open paragraphs and are answered in them, with every sentence of those
-    paragraphs, when a message has at least _FAQ_MIN of them; otherwise none."""
-    answered: list[str] = []
+    paragraphs, when a message has at least _FAQ_MIN of them; only the questions, when at least
+    _FAQ_MIN_IMPERSONAL of them do not address the reader; otherwise none."""
+    answered: list[tuple[str, str]] = []
     for block in _BLOCKS.split(text[:MAX_CHARS]):
         m = _OPENING_QUESTION.match(block)
-        if m and not m[2].rstrip().endswith("?") and not _REQUEST_SHAPES.earliest(ascii_lower(m[1]), set(m[1].lower().split())):
-            answered.append(block)
-    if len(answered) < _FAQ_MIN:
-        return frozenset()
-    return frozenset(sentence for block in answered for sentence in sentences(block))
+        if not m or m[2].rstrip().endswith("?"):
+            continue
+        words = m[1].lower().replace("?", " ").split()
+        # "Why did we need a new banner?" asks nothing of the reader, though "we need a" would
+        if (words[0] in _WH_WORDS and _READER_WORDS.isdisjoint(words)) or not _REQUEST_SHAPES.earliest(
+                ascii_lower(m[1]), set(words)):
+            answered.append((block, m[1]))
+    if len(answered) >= _FAQ_MIN:
+        return frozenset(sentence for block, _q in answered for sentence in sentences(block))
+    # "Where can I find the invoice? I looked in the portal" is a client's ask, with the
+    # asker's own story after it in place of an answer.
+    impersonal = [question for block, question in answered
+                  if _READER_WORDS.isdisjoint(question.lower().replace("?", " ").split())
+                  and not _ASKERS_STORY.match(block, block.index(question) + len(question))]
+    if len(impersonal) >= _FAQ_MIN_IMPERSONAL:
+        return frozenset(sentence for question in impersonal for sentence in sentences(question))
+    return frozenset()
 
 
 def _is_bulk(text: str) -> bool:

@@ -1447,6 +1447,25 @@ def test_a_clients_questions_with_no_answers_after_them_are_asks() -> None:
     assert [kind for kind, _, _ in _found(text)] == ["request", "request", "request"]
 
 
+def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
+    text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
+            "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
+    assert _found(text) == [("promise", None, at(11, 20, 17, 30))]
+    write_up = ("Why did we need a new banner at all? The old one only informed visitors.\n\n"
+                "What does the new banner do? It offers three buttons.")
+    assert _found(write_up) == []
+
+
+@pytest.mark.parametrize("text", [
+    # the asker's own story follows, not an answer
+    "Hi Sam,\n\nWhere can I find the invoice? I looked in the portal.\n\nHow do I pay it? My bank needs an IBAN.",
+    # questions that name the reader ask the reader
+    "Hi Sam,\n\nWhen can you send the logo? The printer waits.\n\nWhat is your budget? Finance keeps asking.",
+])
+def test_two_questions_with_context_after_them_are_still_asks(text: str) -> None:
+    assert [kind for kind, _, _ in _found(text)] == ["request", "request"]
+
+
 @pytest.mark.parametrize("text,expected", [
     ("Sam and Priya are meeting on Thursday to go over the budget for the second phase.", []),
     ("Our weekly is Thursdays at 4. Let's skip this Thursday - there's nothing new to discuss.",
