@@ -158,7 +158,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)"
                        r"(?:\s+(?P<y>(?:19|20)\d{2}))?\b")),
     ("day_after_tomorrow", _rx(r"\b(?:the\s+)?day\s+after\s+tomorrow\b")),
-    ("tomorrow", _rx(r"\b(?:tomm?orr?ow|tmrw|tmr)\b(?P<week>\s+week\b(?!\s*\d))?")),
+    ("tomorrow", _rx(r"\b(?:tomm?orr?ow|tmrw|tmr|2moro|2morrow)\b(?P<week>\s+week\b(?!\s*\d))?")),
     ("today", _rx(r"\b(?:today|tonight|later\s+today|this\s+(?:morning|afternoon|evening))\b")),
     ("yesterday", _rx(r"\byesterday\b")),
     ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|"
@@ -169,7 +169,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("weekday", _rx(rf"\b(?:(?P<aweek>a\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>next|this|coming|"
                     rf"this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
                     r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week\b(?!\s*\d))?")),
-    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+week\b|\bweek\s+(?P<iso>\d{1,2})\b")),
+    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+(?:week|wk)\b|\bweek\s+(?P<iso>\d{1,2})\b")),
     ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
                     r"week[\s-]?end\b")),
     ("month_rel", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*"
@@ -200,17 +200,18 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Which words must be in the text for a pattern to be worth running; "#" means a digit.
 _WEEKDAY_WORDS = frozenset(_WEEKDAYS)
+WEEKDAY_NAMES = _WEEKDAY_WORDS  # for detect: the day names and spellings this layer reads
 _TRIGGERS: dict[str, frozenset[str]] = {
     "nth_weekday": frozenset(k for k in _WEEKDAYS if len(k) > 3),
     "month_only": frozenset(k for k in _MONTHS if len(k) > 3),
     "month_week": frozenset({"week"}),
     "day_after_tomorrow": frozenset({"tomorrow"}),
-    "tomorrow": frozenset({"tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"}),
+    "tomorrow": frozenset({"tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow", "2moro", "2morrow"}),
     "today": frozenset({"today", "tonight", "morning", "afternoon", "evening"}),
     "yesterday": frozenset({"yesterday"}),
     "eod": frozenset({"eod", "cob", "eob", "business", "day", "play"}),
     "week_part": frozenset({"week", "eow"}),
-    "week": frozenset({"week"}),
+    "week": frozenset({"week", "wk"}),
     "weekend": frozenset({"weekend", "week-end", "week"}),
     "weekday": _WEEKDAY_WORDS,
     "month_rel": frozenset({"month"}),
@@ -250,7 +251,7 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
     (re.compile(r"(?:at|around|about|approx\.?|approximately|by|from|after|before|until|till|gegen|~)\s+\d").search,
      frozenset({"cued", "military"})),
     # an hour right before its day, in a question or an answer: "does 10 tomorrow work?", "10 tomorrow works"
-    (re.compile(r"\d\s+(?:tomorrow|tmrw|today|tonight|on\s|mon|tue|wed|thu|fri)").search, frozenset({"hour_day"})),
+    (re.compile(r"\dh?\s+(?:tomorrow|tmrw|today|tonight|on\s|mon|tue|wed|thu|fri)").search, frozenset({"hour_day"})),
 )
 _NEEDS_DIGIT = frozenset().union(*(names for _, names in _DIGIT_GATES))
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
@@ -334,9 +335,9 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                  r"for|with|if|in|at\s+(?:my|your|our|his|her|their|a\s+(?!time\b)|the\s+(?!time\b|end\b|moment\b|latest\b|"
                  r"earliest\b|most\b|least\b|same\b|rate\b))|then|so|please|works?|suits?|would|is|sharp|local|your|my|our|"
                  r"instead|mon|tue|wed|thu|fri|sat|"
-                 r"sun|[ecmp][sd]t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
+                 r"sun|[ecmp][sd]t|[ec]t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|jst|sgt)\b))")),
     ("hour_day", _rx(r"(?:^|\b(?:does|is|would|how\s+about|what\s+about|say|maybe|then)\s+)(?P<h>[01]?\d|2[0-3])"
-                     r"(?::(?P<m>[0-5]\d))?\s+(?=(?:tomorrow|tmrw|today|tonight|(?:on\s+)?(?:mon|tues|wednes|thurs|fri)day)\b)")),
+                     r"(?:[:h](?P<m>[0-5]\d)|h)?\s+(?=(?:tomorrow|tmrw|today|tonight|(?:on\s+)?(?:mon|tues|wednes|thurs|fri)day)\b)")),
     ("military", _rx(r"\b(?:at|around|by|from|after|before|until)\s+(?P<h>[01]\d|"
                      r"2[0-3])(?P<m>[0-5]\d)\b(?!\s*(?:units|people|\$))")),
     ("noon", _rx(r"\b(?P<w>noon|midday|mid-day|midnight|lunch\s*time|lunch)\b")),
@@ -352,13 +353,13 @@ _PART_RE = _rx(r"\b(?P<mod>early|late|mid|in\s+the)?\s*-?(?P<part>first\s+thing|
                r"(?:(?<=day )|(?<=mon )|(?<=tue )|(?<=tues )|(?<=wed )|(?<=weds )|(?<=thu )|(?<=thur )|(?<=thurs )|"
                r"(?<=fri )|(?<=tmrw ))[ap]m)\b")
 # After a date, a time may follow with no cue: "24.8. Monday 10.00", "12 Nov 1115", "31/08 0935-1101".
-_AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|"
+_AFTER_DATE_TIME = _rx(r"\s*,?\s*(?:at\s+|around\s+|@\s*)?(?P<h>[01]?\d|2[0-3])(?:[.:h](?P<m>[0-5]\d)|(?=h\b)|"
                        r"(?P<m4>[0-5]\d)|(?=\s*[-–]\s*(?:[01]?\d|2[0-3])\b))"
                        r"(?:\s*h\b)?(?=$|[\s,.;)\-–])(?!\.\d)")
 # A bare hour right after a day, where only an hour makes sense: "tmrw 10?", "Thursday 3 works".
 _HOUR_CONTEXT = _rx(r"\s*\?|\s*$|\s+(?:or|works?|suits?|instead|ok|okay|then|sharp|o'?clock|uhr|possible|"
                     r"(?:(?:is|would\s+be)\s+)?(?:possible|good|fine|ok|okay|better|best|convenient)|"
-                    r"cet|cest|gmt|bst|utc|[ecmp][sd]t)\b")
+                    r"cet|cest|gmt|bst|utc|[ecmp][sd]t|[ec]t)\b")
 _BARE_HOUR_AFTER_DAY = _rx(r"\s*,?\s*(?P<h>1[0-2]|[1-9])")
 _WEEKDAY_ONLY = _rx(rf"\s*,?\s*(?:on\s+)?(?:{_WD_RE})\s*,?\s*")
 

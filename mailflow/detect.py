@@ -153,8 +153,9 @@ _TAIL_ASK = _rx(r"^(?:send|forward|share|sign|review|check|call|email|ping|book|
 _BULLET_MARK = re.compile(r"^\s*(?:[-*•◦▪‣☐☑☒✓✔□▢>]|\d{1,2}[.)])\s+")
 _BULLET_STARTS = frozenset("-*•◦▪‣☐☑☒✓✔□▢> 0123456789")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
+# "ok for me, Thursday at 2" says yes to the time, not hello
 _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
-                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
+                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?!\s+for\s+(?:me|us)\b)(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
 
 # --- cues ---------------------------------------------------------------------
 
@@ -382,7 +383,7 @@ _MEET_MINUTES = _Needled("min hour", _rx(
 _HAPPY_TO_JOIN = _rx(r"^(?:(?:i'?d\s+be|i'?m|i\s+am|we'?re|we\s+are|we'?d\s+be)\s+)?(?:very\s+|more\s+than\s+)?(?:happy|glad|"
                      r"delighted|pleased)\s+to\s+(?:join|attend|come\s+to)\b(?![^.]*\bif\b)")
 # A bare yes to the meeting just arranged: "Great, see you then!", "Talk then."
-_SEE_YOU_THEN = _rx(r"\bsee\s+you\s+(?:then|there)\b|^talk\s+(?:to\s+you\s+)?then\b")
+_SEE_YOU_THEN = _rx(r"\bsee\s+(?:you|u|ya)\s+(?:then|there)\b|^talk\s+(?:to\s+you\s+)?then\b")
 
 
 def _then_accept(low: str) -> bool:
@@ -403,7 +404,11 @@ _MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead 
 _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
-    r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
+    r"\b(?:see\s+(?:you|u|ya)\s+(?:then|there|on|at|tomorrow|tmrw|today|tonight|next|this|soon|[a-z]+day|"
+    r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b)|works\s+(?:for|with)\s+me|"
+    # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
+    r"(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
+    r"(?:mon|tue|wed|thu|fri)\b)|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     # "catering is confirmed for 120 guests" settles logistics, not a meeting
@@ -825,6 +830,7 @@ def detect(
     people = _People(text if isinstance(text, str) else "")
     answered = _answered_questions(text) if isinstance(text, str) and text.count("?") >= _FAQ_MIN_IMPERSONAL else frozenset()
     listing = False  # inside a list of steps: "Next steps:", then one line each
+    earlier = ("", "")  # the two sentences before this one
     for sentence in sentences(text if isinstance(text, str) else ""):
         if answered and sentence in answered:
             continue
@@ -837,7 +843,15 @@ def detect(
         classified = _classify(sentence, has_attachments) if assigned is None else assigned
         if not classified and lone is None and "?" not in sentence:  # most: nothing here, nothing to add to
             previous = (sentence, classified)
+            earlier = (earlier[1], sentence)
             continue
+        if "?" in sentence and (not classified or (len(classified) == 1 and classified[0][0] == "request"
+                                                   and _TRY_AGAIN.match(ascii_lower(sentence)))):
+            slot = _bare_slot(sentence, " ".join(earlier)) if not classified else \
+                sentence if _MEETING_TALK.search(ascii_lower(" ".join(earlier))) else None
+            if slot:
+                classified = [("meeting", "both", "proposed", slot)]
+        earlier = (earlier[1], sentence)
         if "?" in sentence and len(sentence) <= _FOLLOW_UP_MAX and previous[0]:
             sentence, classified = _follow_up(sentence, classified, *previous)
         previous = (sentence, classified)
@@ -1090,7 +1104,59 @@ def _assigned(sentence: str, people: _People, listing: bool) -> list[_Classified
     return None
 
 
+# A slot asked for in a few words, once the message talks of meeting: "Tomorrow's not great.
+# Wednesday?", "cant make fri, sry. next wk?", "ya sure, call tmrw works. 11?", "4 ok?".
+_BARE_SLOT_MAX = 40
+_BARE_SLOT = _rx(r"^(?:(?:or|and|so|then|maybe|how\s+about|what\s+about|say)\s*,?\s+)?(?P<slot>[a-z0-9: ]{1,28}?)"
+                 r"(?:\s+(?:my|your|our)\s+time)?(?:\s*,?\s*(?:instead|then|ok|okay|maybe|perhaps|works?|good|better))?"
+                 r"\s*\?+\W*$")
+_SLOT_DAY_WORDS = frozenset({"tomorrow", "tmrw", "tmr", "2moro", "today", "tonight", "wk", "week", "morning",
+                             "afternoon", "evening", "noon", "lunch", "lunchtime"})
+_SLOT_WORDS = dates.WEEKDAY_NAMES | _SLOT_DAY_WORDS | frozenset({
+    "next", "this", "am", "pm", "at", "on", "the", "after", "before", "around", "early", "late", "et", "pt", "ct", "mt", "est", "edt", "pst", "pdt", "cst", "cdt", "cet", "cest", "gmt", "bst", "utc", "ist"})
+_SLOT_TOKEN = _rx(r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?(?:am|pm|h)?|\d{1,2}(?:st|nd|rd|th)|[a-z]+")
+_BARE_HOUR = _rx(r"(?:1[0-2]|[1-9])(?::[0-5]\d)?")
+_BARE_HOUR_ASK = _rx(r"^(?:(?:say|maybe|or|at)\s+)?(?P<h>(?:1[0-2]|[1-9])(?::[0-5]\d)?(?:\s*[ap]m)?)\s*\?")
+# after a missed call, "Can we try again at 2?" asks to meet
+_TRY_AGAIN = _rx(r"^(?:so,?\s+)?(?:can|could|shall)\s+we\s+(?:try\s+again|do\s+it|try)\s+(?:at|on|tomorrow|tmrw|"
+                 r"today|later|this|next|(?:mon|tues|wednes|thurs|fri)day)\b[^?]{0,20}\?")
+_MEETING_TALK = _rx(r"\b(?:call|meet\w*|chat|talk|catch\s+up|coffee|lunch|sync|session|zoom|slot|"
+                    r"can'?t\s+(?:make|do)|cant\s+(?:make|do)|not\s+great|no\s+good|(?:does|doesn'?t|won'?t)\s+work|"
+                    r"slammed|busy|free|available|miss(?:ed)?|is\s+bad)\b")
+
+
+def _bare_slot(sentence: str, before: str) -> str | None:
+    """The words to read the due of a slot asked for in a few words from, when the text before it
+    talks of meeting; None when the sentence is no such question. "cant do 3 today, 4 ok?" asks
+    for 4 today: a clause of its own, after a reason to move ("cant make fri, sry. next wk?")."""
+    if not sentence.rstrip("!) ").endswith("?"):
+        return None
+    low = ascii_lower(sentence)
+    head, ask = "", low
+    m = _BARE_SLOT.match(low) if len(low) <= _BARE_SLOT_MAX else None
+    if not m:
+        cut = max(low.rfind(", "), low.rfind(". "), low.rfind("; "))
+        head, ask = low[:max(cut, 0)], low[cut + 2:]
+        m = _BARE_SLOT.match(ask) if cut > 0 and len(ask) <= _BARE_SLOT_MAX else None
+    if not m:
+        return None
+    tokens = _SLOT_TOKEN.findall(m["slot"])
+    if any(t.isalpha() and t not in _SLOT_WORDS for t in tokens) \
+            or all(t.isalpha() and t not in dates.WEEKDAY_NAMES and t not in _SLOT_DAY_WORDS for t in tokens):
+        return None
+    if not _MEETING_TALK.search(f"{ascii_lower(before)} {head}"):
+        return None
+    slot = m["slot"]
+    if not _BARE_HOUR.fullmatch(slot):
+        return slot
+    day = _NAMES_DAY.search(head)
+    return f"{day[0]} at {slot}" if day else f"at {slot}"
+
+
 _LEAN_MAX = 90
+_FIND_ANOTHER = _rx(r"^(?:(?:so|and),?\s+)?(?:let'?s|we(?:'ll|\s+will)?\s+(?:need\s+to|have\s+to|can|could))\s+"
+                    r"(?:find|pick|look\s+for|set|agree\s+on)\s+(?:another|a\s+new|a\s+different|a\s+better)\s+"
+                    r"(?:date|day|time|slot)\b")
 _FIRST_PERSON = _rx(r"\b(?:i|i'm|i'll|i've|we|we're|we'll|we've|my|our)\b")
 _AT_THE_MEETING = _rx(r"\b(?:i|we)(?:'ll|\s+will)\s+(?:also\s+)?(?:bring|call\s+you|ring\s+you|dial\s+in|phone\s+you)\b")
 _OWN_MEETING = _rx(r"\b(?:let'?s|cancel\w*|can'?t|cannot|move|reschedul\w*|postpon\w*)\b")
@@ -1111,12 +1177,21 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
     low = ascii_lower(sentence)
     if prev.kind == "meeting" and prev.status == "cancelled" and _MISSING_IT.search(low):
         return None, []  # "I won't be able to make Friday's meeting. I'll read the notes afterwards."
+    if prev.kind == "meeting" and prev.status == "cancelled" and _FIND_ANOTHER.match(low):
+        return prev, [item for item in mine if item.kind != "request"]  # "Let's find another date": the same call
     if prev.kind == "meeting" and prev.due is not None and len(mine) == 1 and mine[0].kind == "meeting" \
             and mine[0].due is not None and "same time" in low and prev.due_text \
             and _HOUR_NAMED.search(ascii_lower(prev.due_text)) and not _HOUR_NAMED.search(ascii_lower(mine[0].due_text or "")):
         # "I have to cancel our 3pm today. Can we do tomorrow, same time, instead?": tomorrow at 3pm
         due = mine[0].due.replace(hour=prev.due.hour, minute=prev.due.minute)
         return prev, [replace(mine[0], due=due, due_text=f"{mine[0].due_text} … {prev.due_text}")]
+    if (prev.kind == "meeting" and prev.status != "cancelled" and prev.due_text and len(mine) == 1
+            and mine[0].kind == "meeting" and _BARE_HOUR_ASK.match(low)
+            and not _HOUR_NAMED.search(ascii_lower(prev.due_text))):
+        # "ya sure, call tmrw works. 11?": the hour of the day just agreed
+        found = _resolution(f"{prev.due_text} at {_BARE_HOUR_ASK.match(low)['h']}", "meeting", sent_at, cfg)
+        if found:
+            return replace(prev, due=found.due, due_text=f"{prev.due_text} … {found.text}"), []
     if prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind != "promise":
         moved = _moved_on(prev, sentence, low, mine[0], sent_at, cfg)
         if moved:

@@ -373,6 +373,12 @@ def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     ("Send it by Monday am", "request", at(2026, 11, 23, 9, 0), None),
     ("mon am", "meeting", at(2026, 11, 23, 9, 0), None),
     ("by Wendsday", "request", at(2026, 11, 25, 17, 30), "Wendsday"),
+    # the French and German hour, shorthand, and a US zone without its S
+    ("14h Thursday.", "meeting", at(2026, 11, 19, 14, 0), "14h Thursday"),
+    ("Thursday 14h30", "meeting", at(2026, 11, 19, 14, 30), "Thursday 14h30"),
+    ("next wk?", "meeting", at(2026, 11, 23, 9, 0), "next wk"),
+    ("can u call me 2moro?", "meeting", at(2026, 11, 19, 9, 0), "2moro"),
+    ("Wednesday at 10 ET?", "meeting", at(2026, 11, 25, 10, 0, NEW_YORK), "Wednesday at 10 ET"),
 ])
 def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, expected: datetime,
                                                        due_text: str | None) -> None:
@@ -390,6 +396,8 @@ def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, e
     "Let's make it 4 for dinner on Friday.",
     "Can you do 2 tomorrow and 3 on Friday?",
     "The text is set at 12 pt on the cover.",
+    "We offer a 24h turnaround.",
+    "I work 8h a day.",
 ])
 def test_quarters_and_year_ends_that_name_work_and_counts_before_a_day(text: str) -> None:
     found = resolve(text, REF)

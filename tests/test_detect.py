@@ -1447,6 +1447,28 @@ def test_a_clients_questions_with_no_answers_after_them_are_asks() -> None:
     assert [kind for kind, _, _ in _found(text)] == ["request", "request", "request"]
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a slot asked for in a few words, once the message talks of meeting
+    ("Thanks for suggesting a call.\n\nTomorrow's not great - back-to-back interviews. Wednesday?",
+     [("meeting", "proposed", at(11, 25, 9))]),
+    ("cant do 3 today, 4 ok?", [("meeting", "proposed", at(11, 18, 16))]),
+    ("cant make fri, sry. next wk?", [("meeting", "proposed", at(11, 23, 9))]),
+    ("ya sure, call tmrw works. 11?", [("meeting", "accepted", at(11, 19, 11))]),
+    ("Here are the new numbers. Wednesday?", []),
+    ("So sorry to miss the 10am - I was stuck on a train. Can we try again at 2?", [("meeting", "proposed", at(11, 18, 14))]),
+    ("The upload failed. Can we try again tomorrow with the new file?", [("request", None, at(11, 19, 17, 30))]),
+    # after a cancelled meeting, finding another date is that meeting's business
+    ("I have to cancel our meeting on Monday. Let's find another date later in the week.",
+     [("meeting", "cancelled", at(11, 23, 9))]),
+    # short and non-native acceptances
+    ("np, see u thurs", [("meeting", "accepted", at(11, 19, 9))]),
+    ("ok for me the 3/12 at 10h, I confirm.", [("meeting", "accepted", at(12, 3, 10))]),
+    ("Ok for me, please send the invoice.", [("request", None, None)]),
+])
+def test_slots_asked_for_in_a_few_words_and_short_replies(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
 def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
     text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
             "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
