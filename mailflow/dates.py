@@ -166,9 +166,9 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
                       r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
     # before "week": "Wednesday next week" is one day, not the week
-    ("weekday", _rx(rf"\b(?:(?P<aweek>a\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>next|this|coming|"
-                    rf"this\s+coming|on)\s+)?(?P<wd>{_WD_RE})"
-                    r"(?P<after>\s+after\s+next|\s+next\s+week|\s+week\b(?!\s*\d))?")),
+    ("weekday", _rx(rf"\b(?:(?P<aweek>[Aa]\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>[Nn]ext|[Tt]his|[Cc]oming|"
+                    rf"[Tt]his\s+coming|[Oo]n|[Ll]ast|[Tt]his\s+past|[Pp]ast)\s+)?(?P<wd>{_WD_RE})"
+                    r"(?P<after>\s+after\s+next|\s+(?:next|last)\s+week|\s+week\b(?!\s*\d))?")),
     ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+(?:week|wk)\b|\bweek\s+(?P<iso>\d{1,2})\b")),
     ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
                     r"week[\s-]?end\b")),
@@ -678,7 +678,11 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
     which = " ".join((m["which"] or "").lower().split())
     after = " ".join((m["after"] or "").lower().split())
     ahead = (wd - today.weekday()) % 7 or 7  # the same weekday as today means next week's
-    if which == "next" or after == "next week":
+    if which in ("last", "this past", "past"):
+        d = today - timedelta(days=(today.weekday() - wd) % 7 or 7)  # gone: evidence, never a due
+    elif after == "last week":
+        d = _week_monday(today) - timedelta(days=7 - wd)
+    elif which == "next" or after == "next week":
         # "next Tuesday" is the Tuesday of next week, as people mostly mean it
         d = _week_monday(today) + timedelta(days=7 + wd)
     elif which in ("this", "this coming") and wd >= today.weekday():
@@ -688,7 +692,7 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
     if after == "after next" or after == "week" or m["aweek"]:
         d += timedelta(days=7)  # British "Monday week", "a week on Monday": the Monday after the next
     start = m.start("aweek") if m["aweek"] else m.start("which") if m["which"] and which != "on" else m.start("wd")
-    end = m.end("after") if after in ("after next", "next week", "week") else m.end("wd")
+    end = m.end("after") if after in ("after next", "next week", "last week", "week") else m.end("wd")
     return _Anchor(start, end, 2, _day(d), weekday=wd)
 
 

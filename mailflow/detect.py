@@ -172,7 +172,7 @@ _CUE_WORDS = frozenset(
     "emailed delivered published deployed pushed paid booked approved reviewed fixed accepted confirmed "
     "updated posted filed returned handled wrapped live complete ok okay news mind welcome appreciated "
     "see you'll invited invite invitation sit availability good fine can't cannot eager keen due payable it'll "
-    "leave consider coming reminder".split()
+    "leave consider coming reminder waiting".split()
 )
 _LEAD_WORDS = frozenset("before once when after while".split())
 _IT_IS_WORDS = frozenset("it works suits is".split())
@@ -525,7 +525,7 @@ _REQUEST_SHAPES = _Shapes(
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
-        r"hope\s+you\s+(?:can|could|will)\b|"
+        r"hope\s+you\s+(?:can|could|will)\b|(?:i|we)(?:\s+want(?:ed)?|'d\s+like|\s+would\s+like)\s+to\s+ask\s+(?:if|whether)\s+(?:you|u)\b|"
         r"\bit(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?(?:to\s+(?:have|get|see|receive)|"
         r"if\s+(?:you|u))\b|"
         r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
@@ -559,6 +559,8 @@ _REQUEST_SHAPES = _Shapes(
         "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
+        # "We are waiting your answer since two weeks"
+        r"waiting\s+your\s+(?:answer|reply|response|feedback|confirmation|decision|payment|approval|go-ahead|comments)|"
         r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
         sep="|")),
     # what the reader will do, as agreed: "You'll check with legal on the permissions."
@@ -603,7 +605,7 @@ _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|
 
 # --- promises -------------------------------------------------------------------
 
-_PRESENT_FOR_FUTURE = frozenset("send deliver finish write prepare upload share fix".split())
+_PRESENT_FOR_FUTURE = frozenset("send deliver finish write prepare upload share fix look check correct call tell".split())
 _VERBLESS_NOUNS = frozenset(
     "quote invoice draft drafts cut edit files proofs photos design designs mockups wireframes copy report deck plans "
     "drawings contract proposal estimate timeline slides sketches samples translation summary recap color colour "
@@ -728,9 +730,9 @@ _PROMISE_SHAPES = _Shapes(
     (_PRESENT_FOR_FUTURE, _rx(
         r"\bi(?<!when\si)(?<!if\si)(?<!once\si)(?<!after\si)(?<!before\si)(?<!as\si)(?<!until\si)(?<!that\si)"
         r"(?<!should\si)(?<!shall\si)(?<!can\si)(?<!could\si)(?<!would\si)(?<!do\si)(?<!did\si)(?<!may\si)"
-        r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix)\s+"
+        r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix|look|check|correct|call|tell)\s+"
         # stock phrases: "I write to inform you", "I send my apologies", "I share your concern", "I prepare for"
-        r"(?!(?:to|regarding|about|this|from|in|on\s+behalf)\b|(?:my|our)\s+(?:apologies|regards|wishes|thanks|"
+        r"(?!(?:to|regarding|about|this|from|in|on\s+behalf|forward)\b|(?:my|our)\s+(?:apologies|regards|wishes|thanks|"
         r"condolences|love|best)\b|(?:your|his|her|their|an?)\s|the\s+(?:concern|view|opinion|feeling)|for\b)"
         r"(?![^.]*\?)"
         r"(?![^.?]*\b(?:every|each|always|usually|normally|often|weekly|daily|monthly)\b)"
@@ -868,6 +870,9 @@ def detect(
                                                                           sent_at, cfg)])
                 if cfg.use_dateparser and dates.dateparser_calls - dateparser_before >= DATEPARSER_BUDGET:
                     cfg = replace(cfg, use_dateparser=False)
+        if earlier[0] and any(item.due is None and item.kind != "meeting" for item in mine) \
+                and _BY_THEN.search(ascii_lower(sentence)):
+            mine = [_due_from(earlier[0], item, sent_at, cfg) for item in mine]
         if lone is not None:
             kept, mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
             if kept is None:
@@ -1154,6 +1159,18 @@ def _bare_slot(sentence: str, before: str) -> str | None:
 
 
 _LEAN_MAX = 90
+# "The committee meets on 10 December. Could we have your comments before then?", "Tomorrow I present
+# the plan to the partners. After that I'll send you the estimate.": the day is the sentence before's.
+_BY_THEN = _rx(r"\b(?:by|before|until|till)\s+then\b|\bbefore\s+(?:that|this)\b|^(?:after\s+(?:that|this)|afterwards)\b")
+
+
+def _due_from(before: str, item: Item, sent_at: datetime, cfg: DateConfig) -> Item:
+    if item.due is not None or item.kind == "meeting":
+        return item
+    found = _resolution(before, item.kind, sent_at, cfg)
+    return replace(item, due=found.due, due_text=found.text) if found else item
+
+
 _FIND_ANOTHER = _rx(r"^(?:(?:so|and),?\s+)?(?:let'?s|we(?:'ll|\s+will)?\s+(?:need\s+to|have\s+to|can|could))\s+"
                     r"(?:find|pick|look\s+for|set|agree\s+on)\s+(?:another|a\s+new|a\s+different|a\s+better)\s+"
                     r"(?:date|day|time|slot)\b")

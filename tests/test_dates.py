@@ -7,7 +7,7 @@ meetings to their start.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -379,6 +379,9 @@ def test_words_after_a_time_that_are_no_zone(text: str) -> None:
     ("next wk?", "meeting", at(2026, 11, 23, 9, 0), "next wk"),
     ("can u call me 2moro?", "meeting", at(2026, 11, 19, 9, 0), "2moro"),
     ("Wednesday at 10 ET?", "meeting", at(2026, 11, 25, 10, 0, NEW_YORK), "Wednesday at 10 ET"),
+    # a capital at the start of a sentence changes nothing
+    ("Next Friday works", "meeting", at(2026, 11, 27, 9, 0), "Next Friday"),
+    ("A week on Monday", "meeting", at(2026, 11, 30, 9, 0), None),
 ])
 def test_hours_beside_days_and_days_beside_their_weekday(text: str, kind: str, expected: datetime,
                                                        due_text: str | None) -> None:
@@ -437,3 +440,14 @@ def test_a_zone_the_sender_lives_in_and_words_that_are_no_zone(text: str, ref: d
 def test_a_year_end_after_by_is_a_deadline(text: str) -> None:
     found = resolve(text, REF)
     assert found is not None and found.due == at(2026, 12, 31, 17, 30)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("We met last Tuesday.", date(2026, 11, 17)),
+    ("Last Tuesday was fun.", date(2026, 11, 17)),
+    ("the invoice I sent this past Monday", date(2026, 11, 16)),
+    ("on Tuesday last week", date(2026, 11, 10)),
+])
+def test_a_weekday_gone_by_is_in_the_past(text: str, expected: date) -> None:
+    found = resolve(text, REF, kind="promise")
+    assert found is not None and found.due.date() == expected

@@ -1469,6 +1469,24 @@ def test_slots_asked_for_in_a_few_words_and_short_replies(text: str, expected: l
     assert _found(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # the day of "before then" and "after that" is the sentence before's
+    ("The steering committee meets on 10 December. Would be great to have your comments before then.",
+     [("request", None, at(12, 10, 17, 30))]),
+    ("Tomorrow I'm presenting the plan to the partners. After that I'll send you the updated estimate.",
+     [("promise", None, at(11, 19, 17, 30))]),
+    ("We met last Tuesday. After that I'll think about it some more.", [("promise", None, None)]),
+    # the present for the future, and asks in the words of those who learnt English late
+    ("Grazie! I look at it tonight and tell you tomorrow.", [("promise", None, at(11, 18, 20))]),
+    ("I look forward to Monday.", []),
+    ("I want to ask if you can make the translation also in french.", [("request", None, None)]),
+    ("We are waiting your answer since two weeks.", [("request", None, None)]),
+    ("They wanted to ask if you liked it.", []),
+])
+def test_days_from_the_sentence_before_and_english_learnt_late(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
 def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
     text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
             "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
