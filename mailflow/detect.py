@@ -281,8 +281,8 @@ _MEETING_NOUN = _AnyOf(
         # the word before the lookbehinds, so they run only where "party" stands, not at every word
         r"party(?<!any\sparty)(?<!third\sparty)(?<!third-party)(?<!other\sparty)(?<!either\sparty)(?<!each\sparty)"
         r"(?<!another\sparty)(?<!counterparty)(?!\s+(?:to|who|that|which|wishing|in\s+interest|walls?)\b)|happy\s+hour|"
-        r"reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough|get[\s-]together|conference|1:1|"
-        r"one[\s-]on[\s-]one|standup|stand-up|sync|teleconference|videoconference|consultation|"
+        r"reception|golf|seminar|briefing|tee\s+time|workshop|walkthrough(?!\s+(?:video|recording|doc|document|guide))|get[\s-]together|conference|1:1|"
+        r"one[\s-]on[\s-]one|standup|stand-up|sync(?<!in\ssync)(?<!of\ssync)|teleconference|videoconference|consultation|"
         r"(?:site|studio|showroom|office|venue|factory|home)\s+visit|facetime|video\s+call|check-?in\b|"
         r"(?:design|project|progress|status|weekly|monthly|quarterly|sprint)\s+review|"
         r"(?:a|the|our|your|this|that|my|quick|phone|conference|video|zoom|teams|skype|short|brief|intro|follow[\s-]up|"
@@ -473,7 +473,7 @@ _RHETORICAL = _rx(
     r"who\s+would\s+have|remember\s+when|what\s+would\s+(?:we|i)\s+(?:have\s+)?do(?:ne)?\s+without\s+(?:you|u)\b|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
     r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b|"
     # "Did I mention I'm moving to Porto?", "who knows with Apple review?", "Ever tried the ramen place?"
-    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"
+    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|could\s+it\s+(?:be|have\s+been)\s+(?:the|a|an|that|because)\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"
     r"|\b(?:right|you\s+know|eh|huh)\?*$"
 )
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
@@ -561,7 +561,7 @@ _REQUEST_SHAPES = _Shapes(
         r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
         # "We are waiting your answer since two weeks"
         r"waiting\s+your\s+(?:answer|reply|response|feedback|confirmation|decision|payment|approval|go-ahead|comments)|"
-        r"make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
+        r"(?<!to\s)make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
         sep="|")),
     # what the reader will do, as agreed: "You'll check with legal on the permissions."
     (_W({"you'll", "you"}), _rx(
@@ -1647,7 +1647,11 @@ _NOT_A_MEETING_HERE = _Needled(
 # me?"), going on without the writer, thanks for one that is over or for the invitation, a memory,
 # the writer's own bookings and appointments, and the notes of one asked for.
 _NOT_A_MEETING_EITHER = _Needled(
-    "offered|agreed|cover|thank|remember|booked me|appointment|site visit|summary|notes|minutes|recording|without me", _rx(
+    "offered|agreed|cover|thank|remember|booked me|appointment|site visit|summary|notes|minutes|recording|without me|"
+    "have a|got a", _rx(
+    # the writer's meeting with others: "we have a meeting with two angel investors on December 10"
+    r"\b(?:i|we)\s+(?:have|'ve\s+got|have\s+got)\s+(?:a|an|another)\s+(?:[\w-]+\s+){0,2}?(?:meeting|call)\s+with\s+"
+    r"(?!(?:you|u|your|us)\b)(?![^?]*(?:\?|\b(?:you|join)\b))|"
     r"\b(?:offered|agreed)\s+to\s+(?:take|cover|run|lead|do)\s+(?:the|our|my|that)\b|\bcover\s+(?:the|my|our|this|that)\s+"
     r"(?:[\w-]+\s+){0,2}?(?:call|meeting|standup|stand-up|session|shift|demo)\b|"
     r"^(?:thank\s+you|thanks)\s+(?:all\s+|so\s+much\s+|again\s+)?for\s+(?:coming|joining|attending|the\s+invit\w*|"
@@ -1838,7 +1842,9 @@ _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+
               # "Reply C to confirm or R to reschedule"
               r"^join\s+(?:with\s+google\s+meet|by\s+phone|zoom\s+meeting|(?:the\s+)?microsoft\s+teams\s+meeting|"
               r"on\s+your\s+computer|now|here|the\s+(?:workspace|channel|team)\s+now)\b|"
-              r"^reply\s+(?:for\b|[a-z0-9]\s+to\b|stop\b|yes\s+or\s+no\b)")
+              r"^reply\s+(?:for\b|[a-z0-9]\s+to\b|stop\b|yes\s+or\s+no\b)|"
+              # asking leave to ask: the ask comes next ("Can I ask a favour? Could you cover...")
+              r"^(?:can|could|may)\s+i\s+ask\s+(?:you\s+)?(?:a\s+(?:quick\s+|small\s+|big\s+)?(?:favou?r|question))\W*$")
 _NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b|"
                         r"^nothing\s+(?:is\s+)?(?:needed|required)\s+from\s+you\b")
 # What the writer needs from someone else is no ask of the reader: "we still need the signed

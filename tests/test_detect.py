@@ -1487,6 +1487,22 @@ def test_days_from_the_sentence_before_and_english_learnt_late(text: str, expect
     assert _found(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("At 13:05 I replayed the queue, and at 13:15 everything was in sync again.", []),
+    ("Let's sync on Friday.", [("meeting", "proposed", at(11, 20, 9))]),
+    ("I'll record a short walkthrough video of the admin by Friday.", [("promise", None, at(11, 20, 17, 30))]),
+    ("Our round is closing, and we have a meeting with two angel investors on December 10.", []),
+    ("We have a call with the client on Friday, can you join?", [("meeting", "proposed", at(11, 20, 9))]),
+    ("I know changes like this unsettle people, so I wanted to make sure you heard it from me first.", []),
+    ("Make sure you bring the signed forms.", [("request", None, None)]),
+    ("Can I ask a favour?", []),
+    ("Could it be the cache?", []),
+    ("Could it be ready by Friday?", [("request", None, at(11, 20, 17, 30))]),
+])
+def test_words_that_only_look_like_meetings_and_asks(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
 def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
     text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
             "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
