@@ -728,9 +728,9 @@ _PROMISE_SHAPES = _Shapes(
     # the present for the future, as many who learnt English late write it: "I send you the signed contract
     # tomorrow", "The rest I send on 27th", "I am finish the API docs tomorrow"
     (_PRESENT_FOR_FUTURE, _rx(
-        r"\bi(?<!when\si)(?<!if\si)(?<!once\si)(?<!after\si)(?<!before\si)(?<!as\si)(?<!until\si)(?<!that\si)"
-        r"(?<!should\si)(?<!shall\si)(?<!can\si)(?<!could\si)(?<!would\si)(?<!do\si)(?<!did\si)(?<!may\si)"
-        r"\s+(?:am\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix|look|check|correct|call|tell)\s+"
+        r"\b(?<!when\s)(?<!if\s)(?<!once\s)(?<!after\s)(?<!before\s)(?<!as\s)(?<!until\s)(?<!that\s)"
+        r"(?<!should\s)(?<!shall\s)(?<!can\s)(?<!could\s)(?<!would\s)(?<!do\s)(?<!did\s)(?<!may\s)(?:i|we)"
+        r"\s+(?:am\s+|are\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix|look|check|correct|call|tell)\s+"
         # stock phrases: "I write to inform you", "I send my apologies", "I share your concern", "I prepare for"
         r"(?!(?:to|regarding|about|this|from|in|on\s+behalf|forward)\b|(?:my|our)\s+(?:apologies|regards|wishes|thanks|"
         r"condolences|love|best)\b|(?:your|his|her|their|an?)\s|the\s+(?:concern|view|opinion|feeling)|for\b)"
@@ -1344,6 +1344,7 @@ def _join_lines(block: str) -> str:
     return "".join(out)
 
 
+_TAG_QUESTION = re.compile(r",\s*(?:ok|okay|alright|all\s+right|right|yes|no|yeah|fine)\s*\?+$", re.IGNORECASE)
 _Found = tuple[str, str, str | None, int]  # kind, owner, status, where its cue starts in the body
 _Classified = tuple[str, str, str | None, str]  # kind, owner, status, the words its due is read from
 
@@ -1355,6 +1356,11 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     in "I'll send the quote by Thursday, and could you send the logo by Monday?"
     the promise is due Thursday and the request Monday.
     """
+    if sentence[-1] == "?" and (tag := _TAG_QUESTION.search(sentence)):
+        # "We send the contract revised on monday, ok?": a promise, with a nod asked for
+        plain = _classify(sentence[:tag.start()] + ".", has_attachments)
+        if any(not isinstance(found, Completion) and found[0] == "promise" for found in plain):
+            return plain
     if sentence.isascii():
         tokens = sentence.encode().translate(_GATE_BYTES).decode().split()
     else:
@@ -1496,7 +1502,7 @@ def _late_cue(tokens: list[str]) -> bool:
         if after < len(tokens) and tokens[after] in _IMPERATIVE_WORDS:
             return True
     return (("get" in tokens and "you" in tokens) or (len(tokens) <= 10 and not _VERBLESS_NOUNS.isdisjoint(tokens[:4]))
-            or ("i" in tokens and not _PRESENT_FOR_FUTURE.isdisjoint(tokens)) or tokens[-1:] == ["then"])
+            or (("i" in tokens or "we" in tokens) and not _PRESENT_FOR_FUTURE.isdisjoint(tokens)) or tokens[-1:] == ["then"])
 
 
 def _completion(sentence: str, body: str, has_attachments: bool) -> Completion | None:

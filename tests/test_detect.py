@@ -1482,6 +1482,10 @@ def test_slots_asked_for_in_a_few_words_and_short_replies(text: str, expected: l
     ("I want to ask if you can make the translation also in french.", [("request", None, None)]),
     ("We are waiting your answer since two weeks.", [("request", None, None)]),
     ("They wanted to ask if you liked it.", []),
+    # a promise with a nod asked for after it
+    ("Obrigado! We send the contract revised on monday, ok?", [("promise", None, at(11, 23, 17, 30))]),
+    ("We send invoices every month.", []),
+    ("Send it tomorrow, ok?", [("request", None, at(11, 19, 17, 30))]),
 ])
 def test_days_from_the_sentence_before_and_english_learnt_late(text: str, expected: list) -> None:
     assert _found(text) == expected
