@@ -833,9 +833,12 @@ def detect(
     answered = _answered_questions(text) if isinstance(text, str) and text.count("?") >= _FAQ_MIN_IMPERSONAL else frozenset()
     listing = False  # inside a list of steps: "Next steps:", then one line each
     earlier = ("", "")  # the two sentences before this one
+    retracted: int | None = None  # a meeting taken back ("scratch that"), until the one put in its place
     for sentence in sentences(text if isinstance(text, str) else ""):
         if answered and sentence in answered:
             continue
+        if items and ("that" in sentence or "mind" in sentence or "thought" in sentence) and _RETRACT.search(sentence):
+            retracted = next((i for i in range(len(items) - 1, -1, -1) if items[i].kind == "meeting"), retracted)
         assigned = None
         if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
                 (cue := _STEP_CUE.search(sentence, 0, _STEP_HEAD)) and (cue[0] != " to " or _TO_DO_HEAD.match(sentence))):
@@ -879,6 +882,11 @@ def detect(
                 del items[lone]
             else:
                 items[lone] = kept
+        if retracted is not None and any(item.kind == "meeting" for item in mine):
+            gone = items.pop(retracted)
+            retracted = None
+            if gone.status == "moved":  # moved again: still a move
+                mine = [replace(item, status="moved") if item.kind == "meeting" else item for item in mine]
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
     if sum(1 for item in items if item.kind == "meeting") > 1:
@@ -1159,6 +1167,9 @@ def _bare_slot(sentence: str, before: str) -> str | None:
 
 
 _LEAN_MAX = 90
+# "Can we move our call to Monday at 3? ... Sorry, scratch that - Monday's gone too. Let's say Tuesday at 3."
+_RETRACT = re.compile(r"\b(?:scratch|ignore|forget|disregard)\s+that\b(?!\s+(?:part|bit|one|file|email|mail|message))|"
+                      r"\bnever\s*mind\b|\bon\s+second\s+thought", re.IGNORECASE)
 # "The committee meets on 10 December. Could we have your comments before then?", "Tomorrow I present
 # the plan to the partners. After that I'll send you the estimate.": the day is the sentence before's.
 _BY_THEN = _rx(r"\b(?:by|before|until|till)\s+then\b|\bbefore\s+(?:that|this)\b|^(?:after\s+(?:that|this)|afterwards)\b")

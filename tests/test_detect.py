@@ -1507,6 +1507,18 @@ def test_words_that_only_look_like_meetings_and_asks(text: str, expected: list) 
     assert _found(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Can we move our call from Friday to Monday at 3? The client booked me on Friday.\n\n"
+     "Sorry, scratch that - Monday's gone too. Let's say Tuesday at 3 instead.", [("meeting", "moved", at(11, 24, 15))]),
+    ("Let's meet Monday at 10. Never mind, I'm away then. How about Thursday at 10?",
+     [("meeting", "proposed", at(11, 19, 10))]),
+    ("Let's meet Monday at 10. Please ignore that file I sent, it was the old one.",
+     [("meeting", "proposed", at(11, 23, 10))]),
+])
+def test_a_meeting_taken_back_counts_only_the_slot_put_in_its_place(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
 def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
     text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
             "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
