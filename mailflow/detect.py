@@ -300,7 +300,9 @@ _MEETING_NOUN = _AnyOf(
         r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
 )
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
-_ATTENDING_RX = (r"\b(?=\w)(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
+_ATTENDING_RX = (r"\b(?=\w)(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there"
+                 # "I'll be there at 7:45 to set up" readies the room: a promise, not a yes to the meeting
+                 r"(?![^.?!]{0,32}\bto\s+(?:set\s+up|setup|prepare|unlock|open\s+up|help\s+set)\b)|"
                  r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
                  r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
                  r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"

@@ -1502,6 +1502,9 @@ def test_days_from_the_sentence_before_and_english_learnt_late(text: str, expect
     ("Can I ask a favour?", []),
     ("Could it be the cache?", []),
     ("Could it be ready by Friday?", [("request", None, at(11, 20, 17, 30))]),
+    # readying the room is a promise, not a yes to the meeting
+    ("I'll be there on Thursday at 7:45 to set up.", [("promise", None, at(11, 19, 7, 45))]),
+    ("I'll be there on Thursday at 10.", [("meeting", "accepted", at(11, 19, 10))]),
 ])
 def test_words_that_only_look_like_meetings_and_asks(text: str, expected: list) -> None:
     assert _found(text) == expected
