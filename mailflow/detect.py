@@ -1930,7 +1930,11 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
     r"(?:call|ring|shout)|e-?mail|reach)\b|^please\s+(?:see|note|find|be\s+advised|refer)\b|"
     r"^(?:pls\.?|plz|attached)\s+(?:please\s+)?see\b|^(?:pls\.?|plz)\s+find\b|^(?:attached|enclosed)\s+please\s+find\b|"
-    r"^any\s+(?:other\s+|further\s+)?questions?\b"
+    r"^any\s+(?:other\s+|further\s+)?questions?\b|"
+    # "For questions about the portal, please contact supplier.enablement@..."
+    r"^(?:for|with)\s+(?:any\s+)?(?:(?:other|further|general|technical|specific)\s+)?(?:questions?|queries|issues|"
+    r"problems|help|support|assistance)\b[^?]{0,60}?,\s*(?:please\s+)?(?:contact|call|email|e-mail|reach|write\s+to|"
+    r"get\s+in\s+touch|ask)\b"
 )
 _CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx(
     r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"

@@ -1505,6 +1505,9 @@ def test_days_from_the_sentence_before_and_english_learnt_late(text: str, expect
     # readying the room is a promise, not a yes to the meeting
     ("I'll be there on Thursday at 7:45 to set up.", [("promise", None, at(11, 19, 7, 45))]),
     ("I'll be there on Thursday at 10.", [("meeting", "accepted", at(11, 19, 10))]),
+    # where to turn with questions offers help, asks nothing
+    ("For questions about the portal, please contact enablement@example.com.", []),
+    ("For the invoice, please contact Anna by Friday.", [("request", None, at(11, 20, 17, 30))]),
 ])
 def test_words_that_only_look_like_meetings_and_asks(text: str, expected: list) -> None:
     assert _found(text) == expected
