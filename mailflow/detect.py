@@ -403,14 +403,11 @@ _MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead 
     r"\b(?:move|moving|moved|reschedul\w*|push(?:ed|ing)?\s+(?:back|it|our|the|this|that|my|your|\w+'s)\b|postpon\w*|bump(?:ed)?|shift(?:ed)?|"
     r"change\s+the\s+(?:time|date|day)|instead\s+of)\b"
 ), sep="|")
-_MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
+_MEET_ACCEPT_WORDS = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
     r"\b(?:see\s+(?:you|u|ya)\s+(?:then|there|on|at|tomorrow|tmrw|today|tonight|next|this|soon|[a-z]+day|"
     r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b)|works\s+(?:for|with)\s+me|"
-    # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
-    r"(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
-    r"(?:mon|tue|wed|thu|fri)\b)|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     # "catering is confirmed for 120 guests" settles logistics, not a meeting
@@ -425,6 +422,10 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|" + _ATTENDING_RX
 ))
+_MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _Needled("ok for|okay for|fine for|good for", _rx(
+    # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
+    r"\b(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
+    r"(?:mon|tue|wed|thu|fri)\b)"), sep="|"))
 _MEET_PROPOSE = _rx(
     r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
     r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
@@ -527,7 +528,7 @@ _REQUEST_SHAPES = _Shapes(
         r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
         r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
         r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
-        r"hope\s+you\s+(?:can|could|will)\b|(?:i|we)(?:\s+want(?:ed)?|'d\s+like|\s+would\s+like)\s+to\s+ask\s+(?:if|whether)\s+(?:you|u)\b|"
+        r"hope\s+you\s+(?:can|could|will)\b|"
         r"\bit(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?(?:to\s+(?:have|get|see|receive)|"
         r"if\s+(?:you|u))\b|"
         r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
@@ -541,6 +542,8 @@ _REQUEST_SHAPES = _Shapes(
         r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
         r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
         r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"), sep="|")),
+    # "I want to ask if you can make the translation also in french"
+    (_W({"ask"}), _rx(r"(?:i|we)(?:\s+want(?:ed)?|'d\s+like|\s+would\s+like)\s+to\s+ask\s+(?:if|whether)\s+(?:you|u)\b")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
@@ -560,9 +563,10 @@ _REQUEST_SHAPES = _Shapes(
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _Needled(
         "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
-        r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|(?:waiting|wait)\s+(?:for|on)\s+your|"
+        r"(?:i|we)\s+look\s+forward\s+to\s+(?:hearing(?!\s+from\s+you\W*$)|receiving|your|getting)|"
         # "We are waiting your answer since two weeks"
-        r"waiting\s+your\s+(?:answer|reply|response|feedback|confirmation|decision|payment|approval|go-ahead|comments)|"
+        r"(?:waiting|wait)\s+(?:(?:for|on)\s+your|your\s+(?:answer|reply|response|feedback|confirmation|decision|"
+        r"payment|approval|go-ahead|comments))|"
         r"(?<!to\s)make\s+sure\s+(?:you|to)|don'?t\s+forget|^be\s+sure\s+to|remember\s+to|can\s+(?:i|we)\s+(?:get|have|see)\b"),
         sep="|")),
     # what the reader will do, as agreed: "You'll check with legal on the permissions."
@@ -606,6 +610,15 @@ _QUESTION_TO_READER = _rx(r"\b(?:you|your|u|we|us|our|anyone|anybody|someone)\b|
                           r"why|is|are|does|do|did|can|could|would|will|should|shall|any|has|have)\b")
 
 # --- promises -------------------------------------------------------------------
+
+# Not the subject of a plan when a conjunction or an auxiliary stands before it ("when I send", "can we
+# fix"). Written subject first, so that `re` skips ahead to an "i" or a "w" instead of trying every word.
+_SUBORDINATE_BEFORE = "when if once after before as until that should shall can could would do did may".split()
+
+
+def _own_subject(word: str) -> str:
+    return word + rf"(?<![a-z0-9']{word})" + "".join(rf"(?<!{lead}\s{word})" for lead in _SUBORDINATE_BEFORE)
+
 
 _PRESENT_FOR_FUTURE = frozenset("send deliver finish write prepare upload share fix look check correct call tell".split())
 _VERBLESS_NOUNS = frozenset(
@@ -730,9 +743,7 @@ _PROMISE_SHAPES = _Shapes(
     # the present for the future, as many who learnt English late write it: "I send you the signed contract
     # tomorrow", "The rest I send on 27th", "I am finish the API docs tomorrow"
     (_PRESENT_FOR_FUTURE, _rx(
-        r"\b(?<!when\s)(?<!if\s)(?<!once\s)(?<!after\s)(?<!before\s)(?<!as\s)(?<!until\s)(?<!that\s)"
-        r"(?<!should\s)(?<!shall\s)(?<!can\s)(?<!could\s)(?<!would\s)(?<!do\s)(?<!did\s)(?<!may\s)(?:i|we)"
-        r"\s+(?:am\s+|are\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix|look|check|correct|call|tell)\s+"
+        rf"(?:{_own_subject('i')}|{_own_subject('we')})\s+(?:am\s+|are\s+)?(?:send|deliver|finish|write|prepare|upload|share|fix|look|check|correct|call|tell)\s+"
         # stock phrases: "I write to inform you", "I send my apologies", "I share your concern", "I prepare for"
         r"(?!(?:to|regarding|about|this|from|in|on\s+behalf|forward)\b|(?:my|our)\s+(?:apologies|regards|wishes|thanks|"
         r"condolences|love|best)\b|(?:your|his|her|their|an?)\s|the\s+(?:concern|view|opinion|feeling)|for\b)"
@@ -839,7 +850,7 @@ def detect(
     for sentence in sentences(text if isinstance(text, str) else ""):
         if answered and sentence in answered:
             continue
-        if items and ("that" in sentence or "mind" in sentence or "thought" in sentence) and _RETRACT.search(sentence):
+        if items and _RETRACT.search(sentence):
             retracted = next((i for i in range(len(items) - 1, -1, -1) if items[i].kind == "meeting"), retracted)
         assigned = None
         if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
@@ -853,7 +864,7 @@ def detect(
             earlier = (earlier[1], sentence)
             continue
         if "?" in sentence and (not classified or (len(classified) == 1 and classified[0][0] == "request"
-                                                   and _TRY_AGAIN.match(ascii_lower(sentence)))):
+                                                   and "try" in sentence and _TRY_AGAIN.match(ascii_lower(sentence)))):
             slot = _bare_slot(sentence, " ".join(earlier)) if not classified else \
                 sentence if _MEETING_TALK.search(ascii_lower(" ".join(earlier))) else None
             if slot:
@@ -1170,11 +1181,12 @@ def _bare_slot(sentence: str, before: str) -> str | None:
 
 _LEAN_MAX = 90
 # "Can we move our call to Monday at 3? ... Sorry, scratch that - Monday's gone too. Let's say Tuesday at 3."
-_RETRACT = re.compile(r"\b(?:scratch|ignore|forget|disregard)\s+that\b(?!\s+(?:part|bit|one|file|email|mail|message))|"
-                      r"\bnever\s*mind\b|\bon\s+second\s+thought", re.IGNORECASE)
+_RETRACT = _Needled("cratch that|gnore that|orget that|isregard that|ever mind|evermind|econd thought", re.compile(r"\b(?:scratch|ignore|forget|disregard)\s+that\b(?!\s+(?:part|bit|one|file|email|mail|message))|"
+                      r"\bnever\s*mind\b|\bon\s+second\s+thought", re.IGNORECASE), sep="|")
 # "The committee meets on 10 December. Could we have your comments before then?", "Tomorrow I present
 # the plan to the partners. After that I'll send you the estimate.": the day is the sentence before's.
-_BY_THEN = _rx(r"\b(?:by|before|until|till)\s+then\b|\bbefore\s+(?:that|this)\b|^(?:after\s+(?:that|this)|afterwards)\b")
+_BY_THEN = _Needled(" then|before th|after th|afterwards", _rx(
+    r"\b(?:by|before|until|till)\s+then\b|\bbefore\s+(?:that|this)\b|^(?:after\s+(?:that|this)|afterwards)\b"), sep="|")
 
 
 def _due_from(before: str, item: Item, sent_at: datetime, cfg: DateConfig) -> Item:
@@ -1369,7 +1381,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     in "I'll send the quote by Thursday, and could you send the logo by Monday?"
     the promise is due Thursday and the request Monday.
     """
-    if sentence[-1] == "?" and (tag := _TAG_QUESTION.search(sentence)):
+    if sentence[-1] == "?" and sentence[-3:-1].isalpha() and (tag := _TAG_QUESTION.search(sentence)):
         # "We send the contract revised on monday, ok?": a promise, with a nod asked for
         plain = _classify(sentence[:tag.start()] + ".", has_attachments)
         if any(not isinstance(found, Completion) and found[0] == "promise" for found in plain):
