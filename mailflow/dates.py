@@ -164,7 +164,9 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("eod", _rx(r"\b(?:eod|cob|eob|close\s+of\s+(?:business|play)|end\s+of\s+(?:the\s+)?(?:business\s+|"
                 r"working\s+)?day)\b")),
     ("week_part", _rx(r"\b(?P<part>early|mid|late|later|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)"
-                      r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b")),
+                      r"\s*(?:the\s+)?(?P<which>this|next|the|coming)\s+week\b|\b(?P<eow>eow)\b|"
+                      # "Invoice to follow by end of week"
+                      r"\b(?:by|before|until|till)\s+(?P<bare>end\s+of)\s+week\b")),
     # before "week": "Wednesday next week" is one day, not the week
     ("weekday", _rx(rf"\b(?:(?P<aweek>[Aa]\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>[Nn]ext|[Tt]his|[Cc]oming|"
                     rf"[Tt]his\s+coming|[Oo]n|[Ll]ast|[Tt]his\s+past|[Pp]ast)\s+)?(?P<wd>{_WD_RE})"
@@ -583,7 +585,7 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         monday = _week_monday(today) + timedelta(days=7 if which == "next" else 0)
         first, last = _working_week(monday)
         first = first if which == "next" else max(first, today)
-        return _Anchor(start, end, 1, (_period_part(first, last, g["part"] or "end of"),))
+        return _Anchor(start, end, 1, (_period_part(first, last, g["part"] or g["bare"] or "end of"),))
     if name == "week":
         if g["iso"]:
             week = int(g["iso"])
@@ -627,6 +629,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
             return None  # "the updated numbers for Q3" names what is asked for, not when
         return _quarter_anchor(m, today)
     if name == "year":
+        if g["which"] and m.string.startswith("'s", m.end()):
+            return None  # "this year's annual report" names the report, not a deadline
         if g["ye"]:
             return _Anchor(start, end, 1, ((date(today.year, 12, 31),) * 2,))
         year = today.year + (1 if g["which"].lower() == "next" else 0)
@@ -816,7 +820,8 @@ def _time_from_match(name: str, m: re.Match[str], cfg: DateConfig) -> _Time | No
         w = g["w"].lower()
         if w == "midnight":
             return _Time(m.start(), m.end(), time(23, 59))
-        return _Time(m.start(), m.end(), cfg.hour("noon"))
+        # "lunch" is about noon, as a part of the day is: "lunch at the Thai place at 12:30" is 12:30
+        return _Time(m.start(), m.end(), cfg.hour("noon"), part=w.startswith("lunch"))
     if name == "half_past":
         h = _word_hour(g["h"])
         minutes = 30 if g["q"].lower() == "half" else 15
@@ -1098,7 +1103,7 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
             found = _dateparser_fallback(window, reference, kind, cfg, order)
             if found:
                 return found
-    return _resolve_time_only(text, reference, times[0]) if times else None
+    return _resolve_time_only(text, reference, next((x for x in times if not x.part), times[0])) if times else None
 
 
 _BY_START = re.compile(r"(?:by|before|no\s+later\s+than)\b", re.IGNORECASE)
@@ -1118,6 +1123,16 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
         group = next((g for g in ahead if not text.startswith(("'s ", "’s "), g[-1].end)), None)
     if group is None:
         group = ahead[0] if ahead else groups[0]
+    found = _resolve_group(text, ref, kind, cfg, group, times)
+    if found is not None and found.has_time and found.due < ref and kind not in DEADLINE_KINDS:
+        # "I'm in workshops today, but I can call you tomorrow at 9:15": the hour is tomorrow's
+        later = next((g for g in ahead if g[0].start > group[-1].end), None)
+        found = (_resolve_group(text, ref, kind, cfg, later, times) if later else None) or found
+    return found
+
+
+def _resolve_group(text: str, ref: datetime, kind: str, cfg: DateConfig, group: list[_Anchor],
+                   times: list[_Time]) -> Resolution | None:
     picked = _pick_day(group)
     if picked is None:
         return None

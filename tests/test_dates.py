@@ -451,3 +451,20 @@ def test_a_year_end_after_by_is_a_deadline(text: str) -> None:
 def test_a_weekday_gone_by_is_in_the_past(text: str, expected: date) -> None:
     found = resolve(text, REF, kind="promise")
     assert found is not None and found.due.date() == expected
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    # the hour belongs to the day it stands beside, when the first day's hour is gone
+    ("I'm in workshops today, but I can call you tomorrow at 9:15 if that works.", "meeting", at(2026, 11, 19, 9, 15)),
+    # "lunch" is about noon; a written hour is exact
+    ("I'm grabbing lunch at the Thai place at 12:30 if you want to join.", "meeting", at(2026, 11, 18, 12, 30)),
+    ("lunch on Friday", "meeting", at(2026, 11, 20, 12, 0)),
+    ("Invoice to follow by end of week.", "promise", at(2026, 11, 20, 17, 30)),
+])
+def test_the_hour_beside_its_day_and_the_week_without_its_article(text: str, kind: str, expected: datetime) -> None:
+    found = resolve(text, REF, kind=kind)
+    assert found is not None and found.due == expected
+
+
+def test_this_years_report_names_a_report() -> None:
+    assert resolve("Could you send me a quote for this year's annual report design?", REF, kind="request") is None
