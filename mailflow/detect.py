@@ -155,6 +155,7 @@ _BULLET_STARTS = frozenset("-*•◦▪‣☐☑☒✓✔□▢> 0123456789")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
 # "ok for me, Thursday at 2" says yes to the time, not hello
 _GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
+                r"looks\s+(?:great|good|perfect|fine|lovely)|perfect|awesome|excellent|brilliant|lovely|"
                 r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?!\s+for\s+(?:me|us)\b)(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
 
 # --- cues ---------------------------------------------------------------------
@@ -264,12 +265,12 @@ _PRONOUN = _rxi(r"^(?:it|them|this|that|these|those|everything|all|you|him|her|m
 
 # "meet the deadline" meets a goal, not a person.
 _MEET_NOT_GOAL = (r"(?!(?:\s+[\w':.]+){0,2}\s+(?:deadlines?|requirements?|targets?|needs|criteria|expectations|demand|"
-                  r"goals?|pressure|standards?|obligations?|specs?|approval)\b)")
+                  r"goals?|pressure|standards?|obligations?|specs?|approval|middle|halfway)\b)")
 # "the conference schedule", "meeting notes", "conference interpreters": the event names another thing
 _NAMES_ANOTHER_THING = (r"\b(?!\s+(?:schedule|agenda|programme|program|notes|minutes|recordings?|slides|deck|handouts|venue|rooms?|"
                         r"centre|"
                         r"center|hall|interpreters?|materials|booth|stand|badges?|passes|tickets?|fees?|catering|menu|photos|"
-                        r"photographer|footage|budget|logistics|transcripts?)\b)")
+                        r"photographer|footage|budget|logistics|transcripts?|to\s+action)\b)")
 _MEETING_NOUN = _AnyOf(
     _Needled(
         "meet chat catch lunch coffee dinner breakfast drinks interview demo appointment zoom webinar party happy "
@@ -337,7 +338,7 @@ _MEET_WISH = _Needled("talk meet discuss speak call get join attend participate 
     r"regroup|reconvene|check\s+in|sync\s+up|catch\s+up|"
     r"hop\s+on|jump\s+on|get\s+together|connect)\b"
     r"|\b(?:(?:suggest|recommend|propose)\s+(?:that\s+)?we|should|i\s+(?:can|could))\s+(?:meet(?!\s+(?:the|a|an|our|your|"
-    r"their|its|all|this|these|that|those|any|every|most|some)\b)|get\s+together)\b"
+    r"their|its|all|this|these|that|those|any|every|most|some|in\s+the\s+middle|halfway)\b)|get\s+together)\b"
 ))
 # A clock time, not any number: "can't make 3pm" turns down a time, "can't make 2 deliveries" does not.
 _A_TIME = r"\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d\d|\d{1,2}\s*o'?clock"
@@ -638,6 +639,9 @@ _PROMISE_SHAPES = _Shapes(
     (frozenset({"team"}), _rx(
         r"(?:our|my)(?<![a-z]our)(?<![a-z]my)\s+team\s+(?:will|'ll|is\s+going\s+to)\s+(?!be\s+(?:out|away|off|closed|on\s+leave)\b|"
         r"need\b|want\b)")),
+    # money on its way in other words: "I've chased accounts and it will be paid by Thursday"
+    (frozenset({"paid", "settled"}), _rx(
+        r"(?:it|this|that|the\s+invoice|your\s+invoice|the\s+balance)\s+(?:will|'ll)\s+be\s+(?:paid|settled)\b")),
     (frozenset({"payment"}), _rx(
         r"^(?:the\s+|your\s+|final\s+)?payment\s+(?:for\s+[^.?]{1,40}?\s+)?(?:will|'ll)\s+(?:go\s+out|be\s+(?:made|sent|"
         r"processed|released|transferred|paid|with\s+you|in\s+your\s+account))\b")),
@@ -1196,7 +1200,7 @@ def _due_from(before: str, item: Item, sent_at: datetime, cfg: DateConfig) -> It
     return replace(item, due=found.due, due_text=found.text) if found else item
 
 
-_FIND_ANOTHER = _rx(r"^(?:(?:so|and),?\s+)?(?:let'?s|we(?:'ll|\s+will)?\s+(?:need\s+to|have\s+to|can|could))\s+"
+_FIND_ANOTHER = _rx(r"^(?:(?:so|and),?\s+)?(?:let'?s|we(?:'ll|\s+will)?\s+(?:need\s+to|have\s+to|can|could)|(?:can|could|shall)\s+we)\s+"
                     r"(?:find|pick|look\s+for|set|agree\s+on)\s+(?:another|a\s+new|a\s+different|a\s+better)\s+"
                     r"(?:date|day|time|slot)\b")
 _FIRST_PERSON = _rx(r"\b(?:i|i'm|i'll|i've|we|we're|we'll|we've|my|our)\b")
@@ -1391,7 +1395,9 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     else:
         tokens = sentence.translate(_GATE_TABLE).split()
     # Most sentences stop here: test the token list before paying for a set.
-    if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens) and _IMPERATIVE_WORDS.isdisjoint(tokens[:2])
+    if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens)
+            # "Looks great, send it to the printer!"
+            and _IMPERATIVE_WORDS.isdisjoint(tokens[:3] if tokens[:1] == ["looks"] else tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
             and not sentence.startswith(_ON_IT)
             and (_PAIRED_CUES.isdisjoint(tokens) or not _paired_cue(tokens))
@@ -1415,7 +1421,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     cut = greeting.end() if greeting else 0
     if greeting and greeting["tail"] and _TAIL_ASK.match(ascii_lower(greeting["tail"].strip())):
         cut = greeting.end("word")  # "great, send it tomorrow" and "ok send it tomorrow," keep their ask
-    elif not greeting and ":" in sentence[:40] and low_sentence.split(None, 1)[0] in _IMPERATIVE_WORDS:
+    elif not greeting and ":" in sentence[:40] and low_sentence.split(None, 1)[0].rstrip(":") in _IMPERATIVE_WORDS:
         label = _SECTION_LABEL.match(low_sentence)
         if label:  # "Contact form: fixed the bug you reported": "contact" names a section, asks nothing
             cut = label.end()
@@ -1679,7 +1685,10 @@ _NOT_A_MEETING_HERE = _Needled(
 # the writer's own bookings and appointments, and the notes of one asked for.
 _NOT_A_MEETING_EITHER = _Needled(
     "offered|agreed|cover|thank|remember|booked me|appointment|site visit|summary|notes|minutes|recording|without me|"
-    "have a|got a", _rx(
+    "have a|got a|cancel", _rx(
+    # "I'd like to cancel my monthly coaching package": a service ends, no meeting
+    r"\bcancel\w*\s+(?:my|our|the|your|this)\s+(?:[\w-]+\s+){0,2}?(?:package|subscription|order|membership|plan|"
+    r"account|contract|retainer|service|cancellation)s?\b|"
     # the writer's meeting with others: "we have a meeting with two angel investors on December 10"
     r"\b(?:i|we)\s+(?:have|'ve\s+got|have\s+got)\s+(?:a|an|another)\s+(?:[\w-]+\s+){0,2}?(?:meeting|call)\s+with\s+"
     r"(?!(?:you|u|your|us)\b)(?![^?]*(?:\?|\b(?:you|join)\b))|"
@@ -1800,10 +1809,11 @@ _GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|sa
               r"(?:\s+(?:morning|afternoon|evening))?(?:\s+(?:at\s+)?(?:the\s+)?same\s+time)?"
               # a zone after the time: "Thursday 3 PM CET works", "Monday at 1pm Pacific works"
               r"(?:\s+(?:[ecmp][sd]?t|utc|gmt|bst|cest|cet|eet|ist|aest|aedt|pacific|eastern|central|mountain)(?:\s+time)?)?"
+              r"(?:\s+(?:your|my|our)\s+time)?"
               r"(?:\s*\([^()]{1,30}\))?\s+")  # "Tuesday at 3pm CET (9am your time) is perfect"
 _DAY_IS_GOOD = _Needled("good|fine|great|perfect|better|ok|ideal|works|suits|for me|for us|for both|for everyone", _rx(_GOOD_TIME + r"(?:is|works|would\s+be|suits)\s+(?:(?:really|just|absolutely)\s+)?(?:good|fine|great|"
                    r"perfect|better|ok|okay|ideal|for\s+(?:me|us|both|everyone))\b|"
-                   + _GOOD_TIME + r"(?:works|suits)\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
+                   + _GOOD_TIME + r"(?:works|suits)(?:\s+(?:well|great|perfectly|fine))?\s*(?:[.!;]|$|\s[-–—]\s|,\s*(?:see|thanks|i'?ll|talk|but|same))|"
                    # a one-line reply: "fri 11 ok 👍", "Tues 3 works"
                    r"^" + _GOOD_TIME + r"(?:works|suits|ok|okay|fine|good|great|perfect)(?=[^a-z]*$)|"
                    # "Friday's fine"
@@ -1874,6 +1884,9 @@ _NO_ASK = _rx(r"^(?:there(?:'s|\s+is)\s+)?nothing\s+(?:(?:else\s+)?(?:you|for\s+
               r"^join\s+(?:with\s+google\s+meet|by\s+phone|zoom\s+meeting|(?:the\s+)?microsoft\s+teams\s+meeting|"
               r"on\s+your\s+computer|now|here|the\s+(?:workspace|channel|team)\s+now)\b|"
               r"^reply\s+(?:for\b|[a-z0-9]\s+to\b|stop\b|yes\s+or\s+no\b)|"
+              # praise for one that is over: "Great call today."
+              r"^(?:great|good|nice|lovely|productive|fun|brilliant|excellent)\s+(?:call|chat|meeting|session|talk|catch-?up)"
+              r"\s+(?:today|yesterday|earlier|this\s+morning|this\s+afternoon)\W*$|"
               # asking leave to ask: the ask comes next ("Can I ask a favour? Could you cover...")
               r"^(?:can|could|may)\s+i\s+ask\s+(?:you\s+)?(?:a\s+(?:quick\s+|small\s+|big\s+)?(?:favou?r|question))\W*$")
 _NOTHING_REQUIRED = _rx(r"\bnothing\s+(?:further|else|more)\s+(?:is\s+)?(?:required|needed)\b|"
@@ -1942,7 +1955,7 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"there\s+(?:is|are)|any)\b[^?]*\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|call|contact|give\s+(?:me|us)\s+a\s+"
     r"(?:call|ring|shout)|e-?mail|reach)\b|^please\s+(?:see|note|find|be\s+advised|refer)\b|"
     r"^(?:pls\.?|plz|attached)\s+(?:please\s+)?see\b|^(?:pls\.?|plz)\s+find\b|^(?:attached|enclosed)\s+please\s+find\b|"
-    r"^any\s+(?:other\s+|further\s+)?questions?\b|"
+    r"^any\s+(?:other\s+|further\s+)?questions?\b|^(?:please\s+)?(?:contact|email|e-mail|write\s+to)\s+us\s+(?:at|via)\b|"
     # "For questions about the portal, please contact supplier.enablement@..."
     r"^(?:for|with)\s+(?:any\s+)?(?:(?:other|further|general|technical|specific)\s+)?(?:questions?|queries|issues|"
     r"problems|help|support|assistance)\b[^?]{0,60}?,\s*(?:please\s+)?(?:contact|call|email|e-mail|reach|write\s+to|"
@@ -1954,9 +1967,11 @@ _CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx(
     r"comments?|"
     r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
     r"run\s+into)|"
-    r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
+    r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b|"
+    r"(?:[a-z]+\s+){1,2}needs?\s+(?:anything|something|more))|"
     r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
     r"\b(?:please|pls\.?|plz)\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|"
+    r"don'?t\s+worry|do\s+not\s+worry|"
     r"disregard)\b"
 ), sep="|")
 
@@ -1997,7 +2012,7 @@ _AS_NOUN = _rx(r"^\w+\s+(?:will|is|was|are|were|has|had|'s|should|might|can)\b")
 def _promise(body: str, low: str, words: set[str]) -> tuple[str, str, str | None, int] | None:
     """A commitment by the sender, judged on its own clause (and a leading "if" clause)."""
     m = _PROMISE_SHAPES.earliest(low, words) or (_ON_IT_THEN.match(low) if low.startswith(_ON_IT_STARTS) else None)
-    if not m:
+    if not m or low.startswith("otherwise"):  # "Otherwise I will add late-payment interest" threatens
         return None
     cuts = [0] + [c.end() for c in _CLAUSE.finditer(low)] + [len(low)]
     start = max(c for c in cuts if c <= m.start())

@@ -1525,6 +1525,27 @@ def test_a_meeting_taken_back_counts_only_the_slot_put_in_its_place(text: str, e
     assert _found(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a freelancer's everyday mail: approvals, acceptances across zones, money, services
+    ("Looks great, go ahead with printing!", [("request", None, None)]),
+    ("Monday at 8 your time is fine.", [("meeting", "accepted", at(11, 23, 8))]),
+    ("Thursday at 10 works well for me.", [("meeting", "accepted", at(11, 19, 10))]),
+    ("I've chased accounts and it will be paid by Thursday.", [("promise", None, at(11, 19, 17, 30))]),
+    ("Otherwise I will add statutory late-payment interest.", []),
+    ("Completed W-9 attached. Let me know if AP needs anything else.", []),
+    ("I'd like to cancel my monthly coaching package from January.", []),
+    ("I'd suggest we meet in the middle: I'll waive half of the fee.", [("promise", None, None)]),
+    ("Just confirming the call to action button now links to the new checkout.", []),
+    ("Questions? Contact us at support@example.com.", []),
+    ("Please don't worry about the call – totally understand.", []),
+    ("Great call today.", []),
+    ("Plan: Creative Cloud All Apps", []),
+    ("I have to cancel tomorrow's call. Can we find another time next week?", [("meeting", "cancelled", at(11, 19, 9))]),
+])
+def test_approvals_payments_and_notices(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
 def test_two_answered_questions_that_do_not_address_the_reader_ask_nothing() -> None:
     text = ("Hi team,\n\nVersion 3.8 is out.\n\nHow will users get the update? Automatic updates are on by default."
             "\n\nDo inspectors need to do anything? No. I'll send the release notes on Friday.\n\nCheers, Jordan")
