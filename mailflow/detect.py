@@ -907,10 +907,14 @@ def detect(
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
     if sum(1 for item in items if item.kind == "meeting") > 1:
-        # A "See you then," sign-off is the yes to a meeting the message already holds.
-        items = [item for item in items if not (item.kind == "meeting" and item.due is None
-                                                and item.status == "accepted"
-                                                and _SEE_YOU_THEN.search(ascii_lower(item.sentence)))]
+        # A "See you then," or "See you on the 10th!" sign-off is the yes to a meeting the message already holds.
+        days = {item.due.date() for item in items if item.kind == "meeting" and item.due is not None}
+        items = [item for item in items if not (
+            item.kind == "meeting" and item.status == "accepted" and (
+                (item.due is None and _SEE_YOU_THEN.search(ascii_lower(item.sentence)))
+                or (item.due is not None and item.due.date() in days and _SEE_YOU_ON_DATE.search(ascii_lower(item.sentence))
+                    and sum(1 for other in items if other.kind == "meeting" and other.due is not None
+                            and other.due.date() == item.due.date()) > 1)))]
     return Detection(tuple(items), tuple(completions))
 
 
@@ -1143,7 +1147,7 @@ _BARE_SLOT = _rx(r"^(?:(?:or|and|so|then|maybe|how\s+about|what\s+about|say)\s*,
 _SLOT_DAY_WORDS = frozenset({"tomorrow", "tmrw", "tmr", "2moro", "today", "tonight", "wk", "week", "morning",
                              "afternoon", "evening", "noon", "lunch", "lunchtime"})
 _SLOT_WORDS = dates.WEEKDAY_NAMES | _SLOT_DAY_WORDS | frozenset({
-    "next", "this", "am", "pm", "at", "on", "the", "after", "before", "around", "early", "late", "et", "pt", "ct", "mt", "est", "edt", "pst", "pdt", "cst", "cdt", "cet", "cest", "gmt", "bst", "utc", "ist"})
+    "next", "this", "am", "pm", "at", "on", "the", "after", "before", "around", "early", "late", "same", "time", "et", "pt", "ct", "mt", "est", "edt", "pst", "pdt", "cst", "cdt", "cet", "cest", "gmt", "bst", "utc", "ist"})
 _SLOT_TOKEN = _rx(r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?(?:am|pm|h)?|\d{1,2}(?:st|nd|rd|th)|[a-z]+")
 _BARE_HOUR = _rx(r"(?:1[0-2]|[1-9])(?::[0-5]\d)?")
 _BARE_HOUR_ASK = _rx(r"^(?:(?:say|maybe|or|at)\s+)?(?P<h>(?:1[0-2]|[1-9])(?::[0-5]\d)?(?:\s*[ap]m)?)\s*\?")
@@ -1434,7 +1438,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     promise = _promise(body, low, words)
     maybe_meeting = not words.isdisjoint(_MEETING_WORDS) or (
         not words.isdisjoint(_MEETING_WEAK_WORDS) and (not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low)
-                                                       or _AT_HOUR.search(low))) or (
+                                                       or _AT_HOUR.search(low) or _SEE_YOU_ON_DATE.search(low))) or (
         not words.isdisjoint(_IT_IS_WORDS) and _TIME_IT_IS.match(low) is not None) or (
         "then" in words and _SEE_YOU_THEN.search(low) is not None) or (
         not _MOVED_WORDS.isdisjoint(words) and _MOVED_TO_WHEN.search(low) is not None)
@@ -1562,7 +1566,8 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     wish = _MEET_WISH.search(low) or ("time" in words and _TIME_TOGETHER.search(low))
     if wish and _WHOM_TO_TALK.search(low):
         wish = None  # "who do I need to talk to?" asks for a name, not for a meeting
-    dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None
+    dayish = not words.isdisjoint(_DAY_WORDS) or _CLOCK.search(low) is not None or _AT_HOUR.search(low) is not None \
+        or ("see" in words and _SEE_YOU_ON_DATE.search(low) is not None)
     noun = wish or _MEETING_NOUN.search(low) or _short_meeting(low) or (dayish and _SLOT_MOVE.search(low))
     call_me = _CALL_ME.search(low)
     invite = _INVITE.search(low) or (dayish and (_DAY_MEETING.search(low) or _SLOT_OFFER.search(low))) \
@@ -1757,6 +1762,9 @@ _DAY_LEVEL_WORDS = frozenset(
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
+# "See you on the 2nd at 8": a date by its number, where a day's name would do
+_SEE_YOU_ON_DATE = _Needled("see you on|see u on", _rx(r"\bsee\s+(?:you|u)\s+on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b|"
+                                                     r"\bsee\s+(?:you|u)\s+on\s+\d{1,2}[./]\d{1,2}\b"), sep="|")
 _AT_HOUR = _Needled(" at ", _rx(
     r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)"), sep="|")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
@@ -1910,8 +1918,11 @@ def _request(body: str, low: str, words: set[str]) -> _Found | None:
         cut = low.rindex("?")
         question = low[:cut]
         lead = low.find(": ", 0, 30)  # "One question: is the claim backed by a certificate?"
+        # "I'm stuck on slide 9 - which data should I use?"
+        dash = max(question.rfind(" - "), question.rfind(" \u2013 "), question.rfind(" \u2014 "))
         if not (_RHETORICAL.search(question + "?") or not (_QUESTION_TO_READER.search(question) or (
-                lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])))):
+                lead > 0 and _QUESTION_TO_READER.search(question[lead + 2:])) or (
+                dash > 0 and _QUESTION_TO_READER.match(question[dash + 3:])))):
             if not (_REPORTED.search(body[:cut].split(",")[0]) and not _REQUEST_SHAPES.earliest(question, words)):
                 # The due is read from the ask's own clause: "could you let me know by the end of the
                 # month, as I'm scheduling work for January?" is due this month.
@@ -2132,6 +2143,8 @@ _MOVE_WITHOUT_TARGET = _rx(r"\b(?:push|move|reschedul\w*|postpon\w*|bump|shift)(
 
 _ENDS_IN_HOUR = _rx(r"\b(?:make\s+it|do|say|at)\s+(1[0-2]|[1-9])\s*$")
 _REPLACED_HOUR = _rx(r"\s*(?:the\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?(?=\s|[,?.!]|$)")
+_COUNTER_HOUR = _rx(r"\s*(?:(?:can|could|shall)\s+we\s+(?:do|make\s+it)|how\s+about|what\s+about|maybe|say)?\s*"
+                    r"(1[0-2]|[1-9])\s*(?:[?.!]|$|,|\s+(?:instead|then|if|please|or)\b)")
 _BARE_NEW_HOUR = _rx(r"\s*(1[0-2]|[1-9])\s*(?:[?.!]|$|,|\s+(?:instead|then|if|please|or)\b)")
 
 
@@ -2161,6 +2174,7 @@ def _move_target(sentence: str) -> str:
         return f"{sentence[day.start(1):day.end(1)]} at {bare[1]}" if bare else f"{head} {sentence[day.start(1):day.end(1)]}"
     if m and low.startswith("instead", m.start()):
         m = None  # "can we do Thursday instead?": the new time is in the clause that ends with it
+    clause = None
     if m:
         cut = m.end()
     else:
@@ -2169,9 +2183,11 @@ def _move_target(sentence: str) -> str:
             return ""  # "I need to push our Friday review": the day named is the one given up
         cut = clause.end() if clause else 0
     target = sentence[cut:]
-    bare = _BARE_NEW_HOUR.match(low, cut) if m and m[0] == "to" and _CLOCK.search(low, 0, m.start()) else None
+    bare = _BARE_NEW_HOUR.match(low, cut) if m and m[0] == "to" and _CLOCK.search(low, 0, m.start()) else \
+        _COUNTER_HOUR.match(low, cut) if clause and _CLOCK.search(low, 0, cut) else None
     if bare:
-        # "move our 9:30 tomorrow to 11?": the old slot was a clock time, so the bare number is the new one
+        # "move our 9:30 tomorrow to 11?", "can't make our 2pm today - can we do 4 instead?": the old
+        # slot was a clock time, so the bare number is the new one
         kept = _NAMES_DAY.search(low, 0, cut)
         return f"{sentence[kept.start(1):kept.end(1)] if kept and kept[1] else ''} at {bare[1]}"
     hour = _CLOCK.search(low, cut)

@@ -692,9 +692,14 @@ def test_detect_jsonl_survives_lone_surrogates_and_year_one() -> None:
 
 
 def test_a_move_whose_new_time_cannot_be_read_has_no_due_not_the_old_one() -> None:
-    # "could we do 4?" names no time mailflow can read; 14:30 is the time turned down.
-    items = detect("Can't make 2:30 today, could we do 4?", SENT_AT).items
+    # "could we do the other thing?" names no time; 14:30 is the time turned down.
+    items = detect("Can't make 2:30 today, could we do the other thing?", SENT_AT).items
     assert [(i.kind, i.status, i.due) for i in items] == [("meeting", "moved", None)]
+
+
+def test_a_bare_hour_offered_after_a_clock_time_turned_down_is_the_new_time() -> None:
+    items = detect("Sorry, can't make our 2pm today - can we do 4 instead?", SENT_AT).items
+    assert [(i.kind, i.status, i.due) for i in items] == [("meeting", "moved", at(11, 18, 16))]
 
 
 def test_a_number_is_not_a_time_turned_down() -> None:
@@ -1543,6 +1548,17 @@ def test_a_meeting_taken_back_counts_only_the_slot_put_in_its_place(text: str, e
     ("I have to cancel tomorrow's call. Can we find another time next week?", [("meeting", "cancelled", at(11, 19, 9))]),
 ])
 def test_approvals_payments_and_notices(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Great session today. See you on the 2nd at 8.", [("meeting", "accepted", at(12, 2, 8))]),
+    # the sign-off repeats the meeting already agreed
+    ("Thursday the 10th works fine. See you on the 10th!", [("meeting", "accepted", at(12, 10, 9))]),
+    ("Monday doesn't work, I'm traveling. Tuesday same time?", [("meeting", "proposed", at(11, 24, 9))]),
+    ("I'm stuck on the chart on slide 9 - which data should I use?", [("request", None, None)]),
+])
+def test_dates_by_number_slots_and_questions_after_a_dash(text: str, expected: list) -> None:
     assert _found(text) == expected
 
 
