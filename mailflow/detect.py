@@ -403,7 +403,7 @@ _MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead 
 _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
-    r"\b(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
+    r"\b(?=\w)(?:see\s+you\s+(?:then|there|on|at|tomorrow|today|tonight|next|this|soon|[a-z]+day)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
     # "catering is confirmed for 120 guests" settles logistics, not a meeting
@@ -419,7 +419,7 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"|" + _ATTENDING_RX
 ))
 _MEET_PROPOSE = _rx(
-    r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
+    r"\b(?=\w)(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
     r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
     r"is\s+there\s+a\s+time|when\s+(?:are|would)\s+you|(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to|"
     r"(?:i|we)(?:'ll|\s+will)\s+(?:send|set\s+up|schedule|book)|schedul\w*|set\s+up|book(?:ed)?|invit\w*|join\s+us|"
@@ -430,7 +430,7 @@ _MEET_PROPOSE = _rx(
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:so\s+much\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a|an|this|that)\s+(?:[\w-]+\s+){0,2}"
+    r"\b(?=\w)(?:thanks?\s+(?:you\s+)?(?:so\s+much\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a|an|this|that)\s+(?:[\w-]+\s+){0,2}"
     r"(?:time|meeting|call|chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session|workshop|"
     r"shoot|demo|presentation|interview|catch[\s-]?up|walkthrough|tour|kick[\s-]?off|review|breakfast|drinks)\b|"
     r"taking|meeting|lunch|dinner|coffee|speaking|talking|chatting|coming|hosting|having\s+(?:me|us))|"
@@ -647,14 +647,16 @@ _PROMISE_SHAPES = _Shapes(
     (frozenset("i'm we're am are count do it".split()), _Needled("in for|in on|m in|me in|will do|on it", _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
+    # "you" or "u" first, each checked for a word start after it, so that `re` skips to those letters
     (frozenset({"you'll", "you", "u'll", "u"}), _rx(
-        r"(?:you(?<![a-z0-9']you)|(?<![a-z0-9'])u)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        r"(?:you(?<![a-z0-9']you)|u(?<![a-z0-9']u))(?:"
+        r"(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         # what a system sends is no promise: "you'll get an automatic notification", "an email from DocuSign"
         r"(?!\s+(?:automatic|automated|notification|alert|confirmation|reminder)\b)"
         r"(?![^.;!?]{0,40}\bfrom\s+(?!(?:me|us|my|our)\b))|"
-        r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        r"(?<=you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         r"(?!\s+\w+\s+(?:signed|done|ready|checked|approved|sent))(?=.*\b(?:by|tomorrow|today|tonight|shortly|soon|"
-        r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b)")),
+        r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b))")),
     (frozenset({"expect"}), _rx(
         r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b|"
         # "Expect the draft Monday": the reader is told what will come
@@ -750,7 +752,7 @@ _NEGATION = _rx(
     r"|\bnot\s+(?:going|planning)\s+to\b"
 )
 _HEDGE = _rx(
-    r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
+    r"\b(?=\w)(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
     r"wish|would\s+(?:like|prefer)))|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
@@ -1668,7 +1670,7 @@ _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+late
                r"\b(?:anything|anytime|any\s+time)\s+(?:by|before)\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
-    r"\b(?:(?<!aim\s)(?<!plan\s)(?<!opt\s)(?<!hope\s)for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
+    r"\b(?=\w)(?:for(?<!aim\sfor)(?<!plan\sfor)(?<!opt\sfor)(?<!hope\sfor)|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
     r"that|a|tomorrow'?s|"
     r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b|"
     r"\b(?:before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|that|"
