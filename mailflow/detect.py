@@ -366,12 +366,17 @@ _SHORT_MEETING = _rx(
 _THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\bat\s+\d{1,2})\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)"
                   r"(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
 _THEN_NOT_MEETING = _rx(r"\b(?:please|pls|deadline|due|closed|launch|moves?|delivery|send|by)\b")
-_MEETING_NOUN_MORE = _Needled("slot session lesson kick tasting rehearsal review", _rx(
-    r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
-    r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
-    r"\b(?:do|have|hold|schedule|book|set\s+up)\s+(?:the|our|a|this|that)\s+(?:[\w-]+\s+)?review\b|"
-    r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
-    r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b"))
+# Each shape behind its own word, so that a "review" in a sentence tries only the review shapes.
+_MEETING_NOUN_MORE = _AnyOf(
+    _Needled("review", _rx(
+        r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
+        r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
+        r"\b(?:do|have|hold|schedule|book|set\s+up)\s+(?:the|our|a|this|that)\s+(?:[\w-]+\s+)?review\b")),
+    _Needled("kick tasting rehearsal slot", _rx(
+        r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
+        r"\b(?:usual|regular|weekly|same)\s+slot\b")),
+    _Needled("session lesson", _rx(r"'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b")),
+)
 _MEET_MINUTES = _Needled("min hour", _rx(
     r"\b(?:(?:can|could|shall)\s+(?:we|i)\s+(?:grab|have|get|steal|borrow|find)|do\s+you\s+have|have\s+you\s+got|"
     r"(?:you\s+)?got)\s+(?:you\s+for\s+)?(?:\d+|a\s+few|five|ten|fifteen|twenty|thirty|half\s+an|an)\s*-?\s*"
@@ -832,7 +837,7 @@ def detect(
             continue
         assigned = None
         if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
-                (cue := _STEP_CUE.search(sentence, 0, _STEP_HEAD)) and (cue[0] != " to " or _TO_DO_HEAD.match(sentence))):
+                _step_cue(sentence)):
             assigned = _assigned(sentence, people, listing)
         # a bulleted list ends at its last bullet; numbered lines reach here without their numbers
         listing = sentence.endswith(":") or (assigned is not None and sentence[:1] not in _BULLET_STARTS)
@@ -943,8 +948,20 @@ def _is_out_of_office(text: str) -> bool:
 
 _STEP_HEAD = 48  # a step's "who" and its separator come first: "- Priya (me): circulate the MoM"
 # a colon that labels, not one of "10:30"; a dash between words; "Anna to confirm"
-_STEP_CUE = re.compile(r": | [-\u2013\u2014] | to ")
+_STEP_SEPARATORS = (": ", " - ", " \u2013 ", " \u2014 ")
 _TO_DO_HEAD = re.compile(r"[A-Z][a-z'-]+(?:\s+team)?\s+to\s")  # "Anna to confirm budget"
+
+
+def _step_cue(sentence: str) -> bool:
+    """A list line's shape in the sentence's head: a separator after its "who", or "to" after
+    a name. Every sentence is asked, so a few str.find calls stand in for a regex search."""
+    head = sentence[:_STEP_HEAD]
+    to = head.find(" to ")
+    for separator in _STEP_SEPARATORS:
+        at = head.find(separator)
+        if at >= 0 and (to < 0 or at < to):
+            return True
+    return to >= 0 and _TO_DO_HEAD.match(sentence) is not None
 
 
 class _People:
@@ -1520,19 +1537,28 @@ _MISSING_IT = _rx(_GOING_WITHOUT_ME)
 # with others, one that waits on something, and food that is only laid on.
 _NOT_A_MEETING_HERE = _Needled(
     "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
-    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _rx(
-    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
-    r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
-    r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
-    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
-    r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)|"
-    r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|meeting|"
-    r"call|review|workshop|session|demo)\b|"
-    r"^(?:(?:the\s+)?registration\s+and\s+)?(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
-    r"(?:there|served|provided|available|included|ready)\b|"
+    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _AnyOf(
+    # Apart, each behind its own words: most sentences hold one of the needles above ("you ", "my ")
+    # and none of the words a shape needs.
+    _rx(r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|"
+        r"workshops?|training|conference|offsite|off-site|trade\s+fair|summit|expo)\b"
+        r"(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
+        r"^(?:(?:the\s+)?registration\s+and\s+)?(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|"
+        r"snacks|pizza)\s+(?:will\s+be|is|are)\s+(?:there|served|provided|available|included|ready)\b"),
+    _Needled("place|instead|for", _rx(
+        r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b"), sep="|"),
+    _Needled("with", _rx(r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)")),
+    _Needled("set|arrange|schedule|book|organi", _rx(
+        r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
+        r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)"),
+        sep="|"),
+    _Needled("before", _rx(
+        r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|"
+        r"meeting|call|review|workshop|session|demo)\b")),
     # "Your Zoom Pro subscription will renew automatically on 1 December"
-    r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")
+    _Needled("renew expire", _rx(
+        r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b")),
+), sep="|")
 # More meetings that are not the reader's, apart so that the pattern above stays quick: a colleague
 # covering ("Marcel already offered to take the client meeting", "could you cover the standup for
 # me?"), going on without the writer, thanks for one that is over or for the invitation, a memory,
