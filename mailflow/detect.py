@@ -1512,14 +1512,17 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _rx(
-    r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
-    r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
-    r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
-    # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
-    r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"),
-    sep="|")
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _AnyOf(
+    _rx(r"^(?:following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|"
+        r"call|visit|chat|conversation|discussion|workshop|session)|minutes\b|"
+        # "I'm meeting with Acme on Tuesday": without the reader
+        r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b))"),
+    _Needled("its their his her", _rx(
+        r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b")),
+    # "we'll discuss internally on Thursday"
+    _Needled("invited internally", _rx(
+        r"\bnot\s+invited\b|\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b")),
+), sep="|")
 # Other people's meetings: "Just so you know, Karen and the dev team have a call with the hosting
 # provider on Thursday", "Sam and Priya are meeting on Thursday".
 _THEIR_MEETING = _Needled(" have a | has a | having a | have their | have the | has the | are meeting| be meeting", _rx(
@@ -1669,13 +1672,21 @@ _SLOT_OFFER = _Needled("can do|both|either", _rx(
     r"(?:work|suit|are\s+(?:fine|good|ok))"), sep="|")
 _DAY_MEETING = _Needled(
     "about| do | say |make it|plan on|join us|join me|forward to|good|fine|great|perfect|better|best|ok|for me|for us|"
-    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _rx(
-    r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
-    r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
-    r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
-    r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
-    r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
-    r"a\s+|the\s+(?:call|meeting|chat))))\b"
+    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _AnyOf(
+    # each shape behind its own words: the needles above let most sentences with a day through
+    _Needled("about", _rx(
+        r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
+        r"(?:[a-z]+day|tomorrow|tonight|\d)")),
+    _Needled("do say make", _rx(
+        r"\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?"
+        r"(?:this\s+|next\s+)?(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)")),
+    _Needled("plan make join forward", _rx(
+        r"\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+        r"speaking|catching))\b")),
+    _Needled("good fine great perfect better best ok for", _rx(
+        r"\b(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
+        r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
+        r"a\s+|the\s+(?:call|meeting|chat)))\b")),
 ), sep="|")
 _GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|weds|thu|thur|"
               r"thurs|fri|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
