@@ -478,7 +478,15 @@ _RHETORICAL = _rx(
 )
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
 # ahead to candidate letters instead of trying every position.
-_SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
+_SUBJ_LEADS = (r"i(?<![a-z0-9']i)", r"we(?<![a-z0-9']we)")
+_SUBJ = "(?:" + "|".join(_SUBJ_LEADS) + ")"
+
+
+def _led(leads: Iterable[str], rest: str) -> str:
+    """`(?:a|b)rest` spelt `arest|brest`. A pattern whose every alternative starts with a literal
+    lets `re` skip to their first letters; one group in front makes it try every position. Keep
+    the alternatives that start with the same letter in their order: the first one to match wins."""
+    return "|".join(lead + rest for lead in leads)
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
 
 
@@ -513,32 +521,38 @@ class _Shapes:
 # written to start with a literal so `re` can skip ahead to candidate letters.
 _REQUEST_SHAPES = _Shapes(
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
-    (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
-                          r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
+    (_W({"you", "u"}), _rx(_led(("could", "can", "would", "will", "do"),
+                                r"\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)")
+                           + r"|if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
          "nice", "best", "welcome", "needed", "help", "ask"}), _Needled(
         "like|love|appreciate|welcome|helpful|needed|grateful|useful|hope you|help|would be|'d be|so kind|ask", _rx(
         # "I'd love to hear your thoughts on the revised version", "we'd ask that you nominate one person"
-        r"(?:i|we)(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
-        r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)|"
-        r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
-        r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
-        r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
-        r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
-        r"hope\s+you\s+(?:can|could|will)\b|"
-        r"\bit(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?(?:to\s+(?:have|get|see|receive)|"
-        r"if\s+(?:you|u))\b|"
-        r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
-        r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
-        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind"), sep="|")),
-    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx(
-        _SUBJ + r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
-        r"(?:you(?:r)?|the|a|an|this|that|these|"
-        r"those|it|"
-        r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
-        r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
-        r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
-        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"), sep="|")),
+        "|".join((
+            _led(("i", "we"), r"(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
+                 r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)"),
+            r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
+            r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)",
+            _led(("i", "we"), r"(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate"),
+            r"grateful\s+if\s+you",
+            r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)",
+            r"hope\s+you\s+(?:can|could|will)\b",
+            r"it(?<!\wit)(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?"
+            r"(?:to\s+(?:have|get|see|receive)|if\s+(?:you|u))\b",
+            _led(("would", "'d"), r"\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|"
+                 r"lovely|amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|"
+                 r"some|them|it|those|these)\b)"),
+            _led((r"if\s+you", "you"), r"\s+(?:would|could)\s+be\s+so\s+kind")))), sep="|")),
+    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx("|".join((
+        _led(_SUBJ_LEADS, r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
+             r"(?:you(?:r)?|the|a|an|this|that|these|those|it|them|some|more)\b"),
+        _led((r"you(?<!if\syou)(?<!\wyou)", r"u(?<!if\su)(?<!\wu)"), r"\s+(?:need|have|must)\s+to\b"),
+        _led(("i", "we"), r"\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b"),
+        _led(("i", "we"), r"\s+need\b(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
+             r"tomorrow|by)\b"),
+        # the sentence's first word: "Need the signed copy by Friday"
+        _led(("need(?<=^need)", r"still(?<=^still)\s+need"), r"\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"),
+    ))), sep="|")),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
