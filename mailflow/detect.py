@@ -71,6 +71,18 @@ def _rxi(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+def _led(leads: Iterable[str], rest: str) -> str:
+    """`(?:a|b)rest` spelt `arest|brest`. A pattern whose every alternative starts with a literal
+    lets `re` skip to their first letters; one group in front makes it try every position. Keep
+    the alternatives that start with the same letter in their order: the first one to match wins."""
+    return "|".join(lead + rest for lead in leads)
+
+
+def _word(word: str) -> str:
+    """\\bword with the literal first, for _led: the word start is checked looking back from its end."""
+    return rf"{word}(?<!\w{word})"
+
+
 class _Needled:
     """A slow pattern behind a fast check: it cannot match unless the text holds one
     of `needles`, literal strings every match contains. A few `in` tests cost a
@@ -460,7 +472,7 @@ _MEET_PAST = _rx(
 
 # --- requests -------------------------------------------------------------------
 
-_RHETORICAL = _rx(
+_RHETORICAL = _AnyOf(_rx(
     r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so|now),?\s+)?(?:who\s+knew|why\s+not|"
     # asking oneself: "Now, where did I put the font licence?"
     r"(?:where|what)\s+(?:did|have|had)\s+i\s+(?:put|left|leave|saved?|stored?|filed?|done\s+with)\b|who\s+cares|guess\s+what|"
@@ -473,20 +485,13 @@ _RHETORICAL = _rx(
     r"who\s+would\s+have|remember\s+when|what\s+would\s+(?:we|i)\s+(?:have\s+)?do(?:ne)?\s+without\s+(?:you|u)\b|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
     r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b|"
     # "Did I mention I'm moving to Porto?", "who knows with Apple review?", "Ever tried the ramen place?"
-    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"
-    r"|\b(?:right|you\s+know|eh|huh)\?*$"
-)
+    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"),
+    # a question tag ends the sentence: "Crazy week, right?"
+    _rx(_led((*map(_word, ("right", "eh", "huh")), _word("you") + r"\s+know"), r"\?*$")))
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
 # ahead to candidate letters instead of trying every position.
 _SUBJ_LEADS = (r"i(?<![a-z0-9']i)", r"we(?<![a-z0-9']we)")
 _SUBJ = "(?:" + "|".join(_SUBJ_LEADS) + ")"
-
-
-def _led(leads: Iterable[str], rest: str) -> str:
-    """`(?:a|b)rest` spelt `arest|brest`. A pattern whose every alternative starts with a literal
-    lets `re` skip to their first letters; one group in front makes it try every position. Keep
-    the alternatives that start with the same letter in their order: the first one to match wins."""
-    return "|".join(lead + rest for lead in leads)
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
 
 
@@ -565,10 +570,10 @@ _REQUEST_SHAPES = _Shapes(
     (_W({"needs", "going", "eager", "keen", "due", "payable", "expect"}), _rx(
         r"needs\s+your\s+(?:signature|approval|sign-?off|input|feedback|ok|okay|go-ahead|answer|decision|confirmation)\b|"
         r"going\s+to\s+need\s+(?:the|your|those|these|that|this|it|them|a|an|some)\b|"
-        r"(?:eager|keen)\s+to\s+(?:hear|see|get|receive)\s+(?:your|back|from\s+you)\b|"
-        r"\b(?:balance|invoice|deposit|remainder)\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b|"
-        r"(?:i|we)\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|resolution)|your|"
-        r"to\s+(?:hear|receive|get|see))\b")),
+        + _led(("eager", "keen"), r"\s+to\s+(?:hear|see|get|receive)\s+(?:your|back|from\s+you)\b") + "|"
+        + _led(map(_word, ("balance", "invoice", "deposit", "remainder")), r"\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b")
+        + "|" + _led(("i", "we"), r"\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|"
+                                r"resolution)|your|to\s+(?:hear|receive|get|see))\b"))),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _Needled(
         "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
@@ -1867,17 +1872,19 @@ def _conditional_support(low: str) -> bool:
 
 
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b|do\s+(?:it|this|that)\s+again\b|"
-             r"(?:keep|stay)\s+in\s+touch\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
-             r"\bwe\s+must\b|"
-             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|notice\b|"
-             r"find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"
-             r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
-             # regret, not a plan: "we should have gone with the green"
-             r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+|"
-             # "I'd suggest we tackle that first" proposes a plan; "I'd suggest you..." asks
-             r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?you\b|"
-             r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
+_JOINT = _rx("|".join((
+    _word("let") + r"(?:'?s|\s+us)\s+(?!know\b|see\b|hope\b|not\b|do\s+(?:it|this|that)\s+again\b|"
+                   r"(?:keep|stay)\s+in\s+touch\b)\w+",
+    _led(map(_word, ("we", "you")), r"\s+(?:need|have|must)\s+to\b"),
+    _word("we") + r"\s+must\b",
+    _led(map(_word, ("we", "you")), r"\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|"
+         r"notice\b|find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"
+         r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
+         # regret, not a plan: "we should have gone with the green"
+         r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+"),
+    # "I'd suggest we tackle that first" proposes a plan; "I'd suggest you..." asks
+    _word("i") + r"(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?you\b",
+    _word("my") + r"\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")))
 
 
 def _hedged_offer(low: str, words: set[str]) -> bool:
