@@ -311,17 +311,22 @@ _MEETING_NOUN = _AnyOf(
         r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
 )
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
-_ATTENDING_RX = (r"\b(?=\w)(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there|"
-                 r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
-                 r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
-                 r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
-                 r"us|then|at|on|(?:the|your|our)\s+(?:[\w-]+\s+)?(?:call|meeting|session|review|workshop|demo|sync)\b)))|"
-                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|session|"
-                 r"workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
-                 r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
-                 r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for|"
-                 r"(?:i|we)(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
-                 r"be\s+there))\b")
+# Each alternative led by its literal subject (_led, _word): `re` skips to those letters.
+_I_WE = (_word("i"), _word("we"))
+_ATTENDING_RX = "|".join((
+    _led(_I_WE, r"(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there\b"),
+    _led((_word("i") + "'?m", _word("i") + r"\s+am", _word("we") + "'?re", _word("we") + r"\s+are"),
+         r"\s+(?:definitely\s+)?there\b(?=\W*$)\b"),
+    _led(_I_WE, r"\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)\b"),
+    _led(_I_WE, r"\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
+         r"us|then|at|on|(?:the|your|our)\s+(?:[\w-]+\s+)?(?:call|meeting|session|review|workshop|demo|sync)\b)))\b"),
+    _led(_I_WE, r"(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|"
+         r"session|workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
+         r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))\b"),
+    _led((_word("am"), _word("are"), _word("i") + "'m", _word("we") + "'re"), r"\s+(?:definitely\s+)?game\s+for\b"),
+    _led(_I_WE, r"(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
+         r"be\s+there)\b"),
+))
 _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
@@ -433,7 +438,7 @@ _MEET_ACCEPT = _Needled("see works sounds there count make confirm looking talk 
     r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|"
     # "Talk to you tomorrow" says yes; "could we talk on Tuesday?" asks
     r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
-    r"|" + _ATTENDING_RX
+    r"|\b(?=\w)(?:" + _ATTENDING_RX + ")"  # checked at word starts only, as the rest
 ))
 _MEET_PROPOSE = _rx(
     r"\b(?=\w)(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
@@ -1854,17 +1859,16 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"^(?:pls\.?|plz|attached)\s+(?:please\s+)?see\b|^(?:pls\.?|plz)\s+find\b|^(?:attached|enclosed)\s+please\s+find\b|"
     r"^any\s+(?:other\s+|further\s+)?questions?\b"
 )
-_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx(
-    r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
-    r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
-    r"comments?|"
-    r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
-    r"run\s+into)|"
-    r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)|"
-    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
-    r"\b(?:please|pls\.?|plz)\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|"
-    r"disregard)\b"
-), sep="|")
+_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx("|".join((
+    _led((_word("let") + r"\s+(?:me|us)\s+know", _word("call"), _word("contact") + r"\s+(?:me|us)"),
+         r"\s+if\s+(?:you\s+(?:have|need|would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?"
+         r"(?:questions?|problems?|concerns?|comments?|issues?|help|assistance|anything|information|info|details|"
+         r"clarification)|you\s+(?:encounter|experience|run\s+into)|"
+         r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b)"),
+    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b",
+    _led((_word("please"), _word("pls") + r"\.?", _word("plz")),
+         r"\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|disregard)\b"),
+))), sep="|")
 
 
 def _conditional_support(low: str) -> bool:
