@@ -774,12 +774,12 @@ _PROMISE_SHAPES = _Shapes(
 
 
 _LETS = _rx(r"\blet'?s\b|\blet\s+us\b")
-_NEGATION = _rx(
-    r"\b(?:i|we)\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
-    r"didn'?t|did\s+not|never|shan'?t)\b|\b(?:i|we)'?(?:ll|\s+will)\s+(?:not|never)\b|\bunable\s+to\b|"
-    r"\bwon'?t\s+be\s+able\b|\bwhether\b|\bunclear\b"
-    r"|\bnot\s+(?:going|planning)\s+to\b"
-)
+_NEGATION = _rx("|".join((
+    _led(_I_WE, r"\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
+         r"didn'?t|did\s+not|never|shan'?t)\b"),
+    _led(_I_WE, r"'?(?:ll|\s+will)\s+(?:not|never)\b"),
+    _word("unable") + r"\s+to\b", _word("won") + r"'?t\s+be\s+able\b", _word("whether") + r"\b", _word("unclear") + r"\b",
+    _word("not") + r"\s+(?:going|planning)\s+to\b")))
 _HEDGE = _rx(
     r"\b(?=\w)(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
     r"wish|would\s+(?:like|prefer)))|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
@@ -1610,8 +1610,9 @@ _SLOT_MOVE = _Needled("move push shift bump reschedule change", _rx(
     r"\s+(?:to|until|till)\b"))
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
-_CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
-                 r"(?:you|me|him|her|us|them|with)\b")
+_CALL_VERB = _rx(_led((*map(_word, ("call", "ring", "phone")),
+                       _word("give") + r"\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)",
+                       *map(_word, ("speak", "talk", "see"))), r"\s+(?:you|me|him|her|us|them|with)\b"))
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
 _AVAILABLE = _Needled("available free around open", _rx(
     r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b"))
@@ -1657,8 +1658,9 @@ _DAY_LEVEL_WORDS = frozenset(
     "morning afternoon evening".split())
 _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # A bare hour is a time only after a meeting verb: "see you at 12", not "priced at 12".
-_AT_HOUR = _Needled(" at ", _rx(
-    r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)"), sep="|")
+_AT_HOUR = _Needled(" at ", _rx(_led(
+    (_word("see") + r"\s+you", _word("meet") + r"(?:\s+you)?", *(_word(verb) + r"\s+you" for verb in ("call", "ring", "phone", "buzz")),
+     _word("talk")), r"\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")), sep="|")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
                    r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
 _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")
