@@ -71,6 +71,18 @@ def _rxi(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+def _led(leads: Iterable[str], rest: str) -> str:
+    """`(?:a|b)rest` spelt `arest|brest`. A pattern whose every alternative starts with a literal
+    lets `re` skip to their first letters; one group in front makes it try every position. Keep
+    the alternatives that start with the same letter in their order: the first one to match wins."""
+    return "|".join(lead + rest for lead in leads)
+
+
+def _word(word: str) -> str:
+    """\\bword with the literal first, for _led: the word start is checked looking back from its end."""
+    return rf"{word}(?<!\w{word})"
+
+
 class _Needled:
     """A slow pattern behind a fast check: it cannot match unless the text holds one
     of `needles`, literal strings every match contains. A few `in` tests cost a
@@ -301,19 +313,24 @@ _MEETING_NOUN = _AnyOf(
         r"notes|budget|team|photos|images|files|day)\b)|photoshoot)" + _NAMES_ANOTHER_THING)),
 )
 # Saying one will be there accepts a meeting: "I'll be there", "I plan to attend", "we can attend on Monday".
-_ATTENDING_RX = (r"\b(?=\w)(?:(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there"
-                 # "I'll be there at 7:45 to set up" readies the room: a promise, not a yes to the meeting
-                 r"(?![^.?!]{0,32}\bto\s+(?:set\s+up|setup|prepare|unlock|open\s+up|help\s+set)\b)|"
-                 r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:definitely\s+)?there\b(?=\W*$)|"
-                 r"(?:i|we)\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)|"
-                 r"(?:i|we)\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
-                 r"us|then|at|on|(?:the|your|our)\s+(?:[\w-]+\s+)?(?:call|meeting|session|review|workshop|demo|sync)\b)))|"
-                 r"(?:i|we)(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|session|"
-                 r"workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
-                 r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))|"
-                 r"(?:am|are|i'm|we're)\s+(?:definitely\s+)?game\s+for|"
-                 r"(?:i|we)(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
-                 r"be\s+there))\b")
+# Each alternative led by its literal subject (_led, _word): `re` skips to those letters.
+_I_WE = (_word("i"), _word("we"))
+_ATTENDING_RX = "|".join((
+    _led(_I_WE, r"(?:'ll|\s+will|\s+shall)\s+(?:definitely\s+|certainly\s+|surely\s+|also\s+)?be\s+there"
+         # "I'll be there at 7:45 to set up" readies the room: a promise, not a yes to the meeting
+         r"(?![^.?!]{0,32}\bto\s+(?:set\s+up|setup|prepare|unlock|open\s+up|help\s+set)\b)\b"),
+    _led((_word("i") + "'?m", _word("i") + r"\s+am", _word("we") + "'?re", _word("we") + r"\s+are"),
+         r"\s+(?:definitely\s+)?there\b(?=\W*$)\b"),
+    _led(_I_WE, r"\s+(?:plan|intend)\s+(?:to|on)\s+(?:attend(?:ing)?|be(?:ing)?\s+there)\b"),
+    _led(_I_WE, r"\s+(?:can|will\s+be\s+able\s+to|'ll\s+be\s+able\s+to)\s+(?:attend|make\s+it|join(?=\W*$|\s+(?:you|"
+         r"us|then|at|on|(?:the|your|our)\s+(?:[\w-]+\s+)?(?:call|meeting|session|review|workshop|demo|sync)\b)))\b"),
+    _led(_I_WE, r"(?:'ll|\s+will)\s+(?:attend|join\s+(?:you|us|(?:the|our|your)\s+(?:[\w-]+\s+)?(?:call|meeting|review|"
+         r"session|workshop|demo|kick-?off|stand-?up|sync|catch-?up|presentation|webinar|briefing|zoom|teams\s+call)\b)|"
+         r"(?:plan\s+to\s+|be\s+able\s+to\s+)?(?:call|dial)\s+in(?!to\s+question))\b"),
+    _led((_word("am"), _word("are"), _word("i") + "'m", _word("we") + "'re"), r"\s+(?:definitely\s+)?game\s+for\b"),
+    _led(_I_WE, r"(?:'ll|\s+will|\s+shall)\s+be\s+(?:glad|happy|delighted|pleased)\s+to\s+(?:join|attend|come|"
+         r"be\s+there)\b"),
+))
 _ATTENDING = _Needled("there attend make join game call dial come", _rx(_ATTENDING_RX))
 
 # Wanting to meet is proposing to meet: "we'd like the opportunity to meet", "let's talk".
@@ -370,12 +387,17 @@ _SHORT_MEETING = _rx(
 _THEN_ACCEPT = _rx(r"(?:\d\s*(?:am|pm)|\d:\d\d|\bat\s+\d{1,2})\b[^.?!]{0,30}(?<!before\s)(?<!until\s)(?<!till\s)"
                   r"(?<!since\s)(?<!by\s)\bthen\s*[.!]*$")
 _THEN_NOT_MEETING = _rx(r"\b(?:please|pls|deadline|due|closed|launch|moves?|delivery|send|by)\b")
-_MEETING_NOUN_MORE = _Needled("slot session lesson kick tasting rehearsal review", _rx(
-    r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
-    r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
-    r"\b(?:do|have|hold|schedule|book|set\s+up)\s+(?:the|our|a|this|that)\s+(?:[\w-]+\s+)?review\b|"
-    r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
-    r"\b(?:usual|regular|weekly|same)\s+slot\b|'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b"))
+# Each shape behind its own word, so that a "review" in a sentence tries only the review shapes.
+_MEETING_NOUN_MORE = _AnyOf(
+    _Needled("review", _rx(
+        r"\b(?:push(?:ing|ed)?|mov(?:e|ing|ed)|reschedul\w*|postpon\w*|bump(?:ing|ed)?)\s+(?:the|our|this|that|my|your|"
+        r"[a-z]+day'?s?)\s+(?:[\w-]+\s+)?review\b|"
+        r"\b(?:do|have|hold|schedule|book|set\s+up)\s+(?:the|our|a|this|that)\s+(?:[\w-]+\s+)?review\b")),
+    _Needled("kick tasting rehearsal slot", _rx(
+        r"\b(?:the|our|a|project|client|team)\s+kick-?off\b|\b(?:menu|wine)\s+tasting\b|\brehearsal\b|"
+        r"\b(?:usual|regular|weekly|same)\s+slot\b")),
+    _Needled("session lesson", _rx(r"'s\s+(?:session|lesson)\b(?!\s+plans?\b)|\b(?:tutoring|coaching)\s+session\b")),
+)
 _MEET_MINUTES = _Needled("min hour", _rx(
     r"\b(?:(?:can|could|shall)\s+(?:we|i)\s+(?:grab|have|get|steal|borrow|find)|do\s+you\s+have|have\s+you\s+got|"
     r"(?:you\s+)?got)\s+(?:you\s+for\s+)?(?:\d+|a\s+few|five|ten|fifteen|twenty|thirty|half\s+an|an)\s*-?\s*"
@@ -407,7 +429,7 @@ _MEET_MOVE = _Needled("mov|reschedul|push|postpon|bump|shift|change the|instead 
 _MEET_ACCEPT_WORDS = _Needled("see works sounds there count make confirm looking talk accept attend ok good fine set "
                         "join come call dial game",
                         _rx(
-    r"\b(?:see\s+(?:you|u|ya)\s+(?:then|there|on|at|tomorrow|tmrw|today|tonight|next|this|soon|[a-z]+day|"
+    r"\b(?=\w)(?:see\s+(?:you|u|ya)\s+(?:then|there|on|at|tomorrow|tmrw|today|tonight|next|this|soon|[a-z]+day|"
     r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b)|works\s+(?:for|with)\s+me|"
     r"that\s+works|sounds\s+(?:good|great|perfect)|count\s+me\s+in|i\s+can\s+make\s+it|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:ok|okay|good|fine|set)\s+(?:for|with)\s+(?:\d|[a-z]+day|tomorrow|tonight)|"
@@ -421,14 +443,14 @@ _MEET_ACCEPT_WORDS = _Needled("see works sounds there count make confirm looking
     r"today|tonight)|looking\s+forward\s+to\s+(?:our|the|seeing|meeting|speaking|talking)|"
     # "Talk to you tomorrow" says yes; "could we talk on Tuesday?" asks
     r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
-    r"|" + _ATTENDING_RX
+    r"|\b(?=\w)(?:" + _ATTENDING_RX + ")"  # checked at word starts only, as the rest
 ))
 _MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _Needled("ok for|okay for|fine for|good for", _rx(
     # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
     r"\b(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
     r"(?:mon|tue|wed|thu|fri)\b)"), sep="|"))
 _MEET_PROPOSE = _rx(
-    r"\b(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
+    r"\b(?=\w)(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
     r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
     r"is\s+there\s+a\s+time|when\s+(?:are|would)\s+you|(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to|"
     r"(?:i|we)(?:'ll|\s+will)\s+(?:send|set\s+up|schedule|book)|schedul\w*|set\s+up|book(?:ed)?|invit\w*|join\s+us|"
@@ -439,7 +461,7 @@ _MEET_PROPOSE = _rx(
     r"suggest|propose|request|(?:we|i)\s+(?:can|could|will|shall)|(?:we|i)'ll)\b|\?"
 )
 _MEET_PAST = _rx(
-    r"\b(?:thanks?\s+(?:you\s+)?(?:so\s+much\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a|an|this|that)\s+(?:[\w-]+\s+){0,2}"
+    r"\b(?=\w)(?:thanks?\s+(?:you\s+)?(?:so\s+much\s+)?(?:again\s+)?for\s+(?:(?:the|our|your|a|an|this|that)\s+(?:[\w-]+\s+){0,2}"
     r"(?:time|meeting|call|chat|talk|lunch|dinner|coffee|visit|conversation|discussion|hospitality|session|workshop|"
     r"shoot|demo|presentation|interview|catch[\s-]?up|walkthrough|tour|kick[\s-]?off|review|breakfast|drinks)\b|"
     r"taking|meeting|lunch|dinner|coffee|speaking|talking|chatting|coming|hosting|having\s+(?:me|us))|"
@@ -464,7 +486,7 @@ _MEET_PAST = _rx(
 
 # --- requests -------------------------------------------------------------------
 
-_RHETORICAL = _rx(
+_RHETORICAL = _AnyOf(_rx(
     r"^(?:(?:honestly|seriously|really|i\s+mean|but|and|so|now),?\s+)?(?:who\s+knew|why\s+not|"
     # asking oneself: "Now, where did I put the font licence?"
     r"(?:where|what)\s+(?:did|have|had)\s+i\s+(?:put|left|leave|saved?|stored?|filed?|done\s+with)\b|who\s+cares|guess\s+what|"
@@ -477,12 +499,13 @@ _RHETORICAL = _rx(
     r"who\s+would\s+have|remember\s+when|what\s+would\s+(?:we|i)\s+(?:have\s+)?do(?:ne)?\s+without\s+(?:you|u)\b|ever\s+wonder|wondering\s+(?:how|why)|did\s+you\s+know|want\s+to\s+(?:save|"
     r"earn|win|get\s+rich)|why\s+(?:do|does|is|are|must)\s+[^?]*\balways\b|"
     # "Did I mention I'm moving to Porto?", "who knows with Apple review?", "Ever tried the ramen place?"
-    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|could\s+it\s+(?:be|have\s+been)\s+(?:the|a|an|that|because)\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"
-    r"|\b(?:right|you\s+know|eh|huh)\?*$"
-)
+    r"did\s+i\s+(?:mention|tell\s+you)|who\s+knows\b|could\s+it\s+(?:be|have\s+been)\s+(?:the|a|an|that|because)\b|(?:have\s+you\s+)?ever\s+(?:tried|been\s+to|seen|heard\s+of)\b)"),
+    # a question tag ends the sentence: "Crazy week, right?"
+    _rx(_led((*map(_word, ("right", "eh", "huh")), _word("you") + r"\s+know"), r"\?*$")))
 # A subject "i" or "we" written so the regex starts with a literal: `re` then skips
 # ahead to candidate letters instead of trying every position.
-_SUBJ = r"(?:i(?<![a-z0-9']i)|we(?<![a-z0-9']we))"
+_SUBJ_LEADS = (r"i(?<![a-z0-9']i)", r"we(?<![a-z0-9']we)")
+_SUBJ = "(?:" + "|".join(_SUBJ_LEADS) + ")"
 _W = frozenset  # shape triggers below: the words that must be present for a shape to be tried
 
 
@@ -517,34 +540,40 @@ class _Shapes:
 # written to start with a literal so `re` can skip ahead to candidate letters.
 _REQUEST_SHAPES = _Shapes(
     (_W({"please", "pls", "plz", "kindly"}), _rx(r"(?:please|pls|plz|kindly)\b")),
-    (_W({"you", "u"}), _rx(r"(?:could|can|would|will|do)\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)|"
-                          r"if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
+    (_W({"you", "u"}), _rx(_led(("could", "can", "would", "will", "do"),
+                                r"\s+(?:you|u)\b(?!\s+(?:know|think|believe|see|recall)\b)")
+                           + r"|if\s+(?:you|u)\s+could\b(?!\s+not\b)")),
     (_W({"like", "love", "appreciate", "appreciated", "grateful", "helpful", "useful", "hope", "kind", "great", "good",
          "nice", "best", "welcome", "needed", "help", "ask"}), _Needled(
         "like|love|appreciate|welcome|helpful|needed|grateful|useful|hope you|help|would be|'d be|so kind|ask", _rx(
         # "I'd love to hear your thoughts on the revised version", "we'd ask that you nominate one person"
-        r"(?:i|we)(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
-        r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)|"
-        r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
-        r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)|"
-        r"(?:i|we)(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate|grateful\s+if\s+you|"
-        r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)|"
-        r"hope\s+you\s+(?:can|could|will)\b|"
-        r"\bit(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?(?:to\s+(?:have|get|see|receive)|"
-        r"if\s+(?:you|u))\b|"
-        r"(?:would|'d)\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|lovely|"
-        r"amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|some|"
-        r"them|it|those|these)\b)|(?:if\s+)?you\s+(?:would|could)\s+be\s+so\s+kind"), sep="|")),
-    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx(
-        _SUBJ + r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
-        r"(?:you(?:r)?|the|a|an|this|that|these|"
-        r"those|it|"
-        r"them|some|more)\b|(?<!if\s)\b(?:you|u)\s+(?:need|have|must)\s+to\b|"
-        r"(?:i|we)\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b|(?:i|we)\s+need\b"
-        r"(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
-        r"tomorrow|by)\b|^(?:still\s+)?need\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"), sep="|")),
+        "|".join((
+            _led(("i", "we"), r"(?:'d|\s+would)\s+(?:(?:like|love|appreciate)\s+(?:it\s+if\s+)?(?:(?:each|all|both)\s+of\s+)?you|"
+                 r"(?:like|love)\s+to\s+(?:hear|get|have|see)\s+(?:your|what\s+you)\b|ask\s+(?:that\s+)?you\b)"),
+            r"your\s+(?:comments?|feedback|input|thoughts|help|assistance|approval|review|response|reply)\s+(?:is|are|"
+            r"would\s+be|will\s+be)\s+(?:\w+\s+){0,2}?(?:welcome|appreciated|helpful|needed)",
+            _led(("i", "we"), r"(?:'d|\s+would)\s+(?:very\s+much\s+|really\s+|greatly\s+)?appreciate"),
+            r"grateful\s+if\s+you",
+            r"would\s+be\s+(?:very\s+|most\s+|really\s+|much\s+|greatly\s+|hugely\s+)?(?:helpful|appreciated|useful)",
+            r"hope\s+you\s+(?:can|could|will)\b",
+            r"it(?<!\wit)(?:'d|\s+would)\s+(?:really\s+|also\s+)?help\s+(?:(?:us|me)\s+)?(?:a\s+lot\s+)?"
+            r"(?:to\s+(?:have|get|see|receive)|if\s+(?:you|u))\b",
+            _led(("would", "'d"), r"\s+be\s+(?:really\s+|very\s+|so\s+)?(?:great|good|helpful|nice|best|ideal|brilliant|"
+                 r"lovely|amazing|fantastic|perfect)\s+(?:if\s+(?:you|u)\b|to\s+(?:get|have|receive|see)\s+(?:your|the|a|an|"
+                 r"some|them|it|those|these)\b)"),
+            _led((r"if\s+you", "you"), r"\s+(?:would|could)\s+be\s+so\s+kind")))), sep="|")),
+    (_W({"need", "needs", "want", "require", "must", "have"}), _Needled("need|want|require|have to|must to", _rx("|".join((
+        _led(_SUBJ_LEADS, r"(?:'d|\s+would|'ll|\s+will)?\s+(?:still\s+|may\s+|really\s+|also\s+)?(?:need|want|require)\s+"
+             r"(?:you(?:r)?|the|a|an|this|that|these|those|it|them|some|more)\b"),
+        _led((r"you(?<!if\syou)(?<!\wyou)", r"u(?<!if\su)(?<!\wu)"), r"\s+(?:need|have|must)\s+to\b"),
+        _led(("i", "we"), r"\s+(?:will\s+|'ll\s+)?(?:also\s+|still\s+)?need\s+to\s+know\b"),
+        _led(("i", "we"), r"\s+need\b(?!\s+to\s+(?!(?:get|have|receive|see|hear|know)\b))[^.]*\b(?:asap|urgently|today|"
+             r"tomorrow|by)\b"),
+        # the sentence's first word: "Need the signed copy by Friday"
+        _led(("need(?<=^need)", r"still(?<=^still)\s+need"), r"\s+(?:the|your|a|an|this|that|these|those|it|them|some|more)\b"),
+    ))), sep="|")),
     # "I want to ask if you can make the translation also in french"
-    (_W({"ask"}), _rx(r"(?:i|we)(?:\s+want(?:ed)?|'d\s+like|\s+would\s+like)\s+to\s+ask\s+(?:if|whether)\s+(?:you|u)\b")),
+    (_W({"ask"}), _rx(_led(("i", "we"), r"(?:\s+want(?:ed)?|'d\s+like|\s+would\s+like)\s+to\s+ask\s+(?:if|whether)\s+(?:you|u)\b"))),
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
@@ -557,10 +586,10 @@ _REQUEST_SHAPES = _Shapes(
     (_W({"needs", "going", "eager", "keen", "due", "payable", "expect"}), _rx(
         r"needs\s+your\s+(?:signature|approval|sign-?off|input|feedback|ok|okay|go-ahead|answer|decision|confirmation)\b|"
         r"going\s+to\s+need\s+(?:the|your|those|these|that|this|it|them|a|an|some)\b|"
-        r"(?:eager|keen)\s+to\s+(?:hear|see|get|receive)\s+(?:your|back|from\s+you)\b|"
-        r"\b(?:balance|invoice|deposit|remainder)\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b|"
-        r"(?:i|we)\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|resolution)|your|"
-        r"to\s+(?:hear|receive|get|see))\b")),
+        + _led(("eager", "keen"), r"\s+to\s+(?:hear|see|get|receive)\s+(?:your|back|from\s+you)\b") + "|"
+        + _led(map(_word, ("balance", "invoice", "deposit", "remainder")), r"\s+is\s+(?:now\s+)?(?:due|payable|overdue)\b")
+        + "|" + _led(("i", "we"), r"\s+(?:now\s+)?expect\s+(?:either\s+)?(?:a\s+(?:fix|refund|reply|response|answer|call|"
+                                r"resolution)|your|to\s+(?:hear|receive|get|see))\b"))),
     (_W({"keep", "back", "forward", "waiting", "wait", "sure", "forget", "remember", "can"}), _Needled(
         "keep|get back|look forward|wait|make sure|forget|be sure|remember to|can i|can we", _rx(
         r"keep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)|get\s+back\s+to\s+(?:me|us)|"
@@ -673,14 +702,16 @@ _PROMISE_SHAPES = _Shapes(
     (frozenset("i'm we're am are count do it".split()), _Needled("in for|in on|m in|me in|will do|on it", _rx(
         _SUBJ + r"(?:'m|\s+am|'re|\s+are)\s+in\s+(?:for|on)\b"
         r"|^\s*(?:i'?m\s+in|count\s+me\s+in|will\s+do|on\s+it|i'?m\s+on\s+it)\b(?!\s+[a-z])"), sep="|")),
+    # "you" or "u" first, each checked for a word start after it, so that `re` skips to those letters
     (frozenset({"you'll", "you", "u'll", "u"}), _rx(
-        r"(?:you(?<![a-z0-9']you)|(?<![a-z0-9'])u)(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        r"(?:you(?<![a-z0-9']you)|u(?<![a-z0-9']u))(?:"
+        r"(?:'ll|\s+will)\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         # what a system sends is no promise: "you'll get an automatic notification", "an email from DocuSign"
         r"(?!\s+(?:automatic|automated|notification|alert|confirmation|reminder)\b)"
         r"(?![^.;!?]{0,40}\bfrom\s+(?!(?:me|us|my|our)\b))|"
-        r"you(?<![a-z0-9']you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
+        r"(?<=you)\s+should\s+(?:have|get|receive)\s+(?:it|them|the|a|an|my|our|this|that)\b"
         r"(?!\s+\w+\s+(?:signed|done|ready|checked|approved|sent))(?=.*\b(?:by|tomorrow|today|tonight|shortly|soon|"
-        r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b)")),
+        r"(?:mon|tues|wednes|thurs|fri)day|this|next)\b))")),
     (frozenset({"expect"}), _rx(
         r"expect(?<![a-z0-9']expect)\s+(?:it|them|my|our)\b.*\b(?:by|tomorrow|today|on|next|this|early|end)\b|"
         # "Expect the draft Monday": the reader is told what will come
@@ -767,14 +798,14 @@ _PROMISE_SHAPES = _Shapes(
 
 
 _LETS = _rx(r"\blet'?s\b|\blet\s+us\b")
-_NEGATION = _rx(
-    r"\b(?:i|we)\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
-    r"didn'?t|did\s+not|never|shan'?t)\b|\b(?:i|we)'?(?:ll|\s+will)\s+(?:not|never)\b|\bunable\s+to\b|"
-    r"\bwon'?t\s+be\s+able\b|\bwhether\b|\bunclear\b"
-    r"|\bnot\s+(?:going|planning)\s+to\b"
-)
+_NEGATION = _rx("|".join((
+    _led(_I_WE, r"\s+(?:won'?t|will\s+not|can'?t|cannot|can\s+not|am\s+not|'m\s+not|are\s+not|'re\s+not|don'?t|do\s+not|"
+         r"didn'?t|did\s+not|never|shan'?t)\b"),
+    _led(_I_WE, r"'?(?:ll|\s+will)\s+(?:not|never)\b"),
+    _word("unable") + r"\s+to\b", _word("won") + r"'?t\s+be\s+able\b", _word("whether") + r"\b", _word("unclear") + r"\b",
+    _word("not") + r"\s+(?:going|planning)\s+to\b")))
 _HEDGE = _rx(
-    r"\b(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
+    r"\b(?=\w)(?:maybe|perhaps|possibly|might|probably|not\s+sure|if\s+(?:you|u)(?:'d\s+(?:like|prefer)|\s+(?:like|want|prefer|need|"
     r"wish|would\s+(?:like|prefer)))|if\s+(?:needed|necessary|required|possible|that\s+helps|it\s+helps|you'?re\s+interested)|"
     r"(?:i|we)\s+(?:could|might|may)\b(?!\s+need)|(?:i|we)\s+can\s+try|if\s+(?:i|we)\s+(?:have|get|find)\s+(?:time|"
     r"a\s+chance)|"
@@ -858,7 +889,7 @@ def detect(
             retracted = next((i for i in range(len(items) - 1, -1, -1) if items[i].kind == "meeting"), retracted)
         assigned = None
         if listing or sentence[0] in _BULLET_STARTS or sentence[-1] == ":" or (
-                (cue := _STEP_CUE.search(sentence, 0, _STEP_HEAD)) and (cue[0] != " to " or _TO_DO_HEAD.match(sentence))):
+                _step_cue(sentence)):
             assigned = _assigned(sentence, people, listing)
         # a bulleted list ends at its last bullet; numbered lines reach here without their numbers
         listing = sentence.endswith(":") or (assigned is not None and sentence[:1] not in _BULLET_STARTS)
@@ -1008,8 +1039,20 @@ def _is_out_of_office(text: str) -> bool:
 
 _STEP_HEAD = 48  # a step's "who" and its separator come first: "- Priya (me): circulate the MoM"
 # a colon that labels, not one of "10:30"; a dash between words; "Anna to confirm"
-_STEP_CUE = re.compile(r": | [-\u2013\u2014] | to ")
+_STEP_SEPARATORS = (": ", " - ", " \u2013 ", " \u2014 ")
 _TO_DO_HEAD = re.compile(r"[A-Z][a-z'-]+(?:\s+team)?\s+to\s")  # "Anna to confirm budget"
+
+
+def _step_cue(sentence: str) -> bool:
+    """A list line's shape in the sentence's head: a separator after its "who", or "to" after
+    a name. Every sentence is asked, so a few str.find calls stand in for a regex search."""
+    head = sentence[:_STEP_HEAD]
+    to = head.find(" to ")
+    for separator in _STEP_SEPARATORS:
+        at = head.find(separator)
+        if at >= 0 and (to < 0 or at < to):
+            return True
+    return to >= 0 and _TO_DO_HEAD.match(sentence) is not None
 
 
 class _People:
@@ -1646,14 +1689,17 @@ _FORWARD_TO_MEET = _rx(r"\blook(?:ing)?\s+forward\s+to\s+(?:meeting|seeing|speak
                        r"(?:you|with\s+you)\b[^.]*\b(?:when|next|on|in|at|tomorrow|soon)\b")
 # Meetings that are no business of this thread's: one looked back on ("Following Monday's site visit, we've
 # looked again at..."), its minutes, or someone else's ("the committee moved its meeting", "we're not invited").
-_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _rx(
-    r"^following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|call|"
-    r"visit|chat|conversation|discussion|workshop|session)|^minutes\b|"
-    r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b|\bnot\s+invited\b|"
-    # "we'll discuss internally on Thursday", "I'm meeting with Acme on Tuesday": without the reader
-    r"\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b)"),
-    sep="|")
+_NOT_OURS = _Needled("following|minutes|its |their |his |her |invited|internally|meeting ", _AnyOf(
+    _rx(r"^(?:following\s+(?:our|the|your|[a-z]+day'?s|yesterday'?s|today'?s|last\s+week'?s)\s+(?:[\w-]+\s+)?(?:meeting|"
+        r"call|visit|chat|conversation|discussion|workshop|session)|minutes\b|"
+        # "I'm meeting with Acme on Tuesday": without the reader
+        r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+meeting\s+(?:with\s+)?(?!you\b|u\b)[a-z](?![^?]*\b(?:join|come\s+along)\b))"),
+    _Needled("its their his her", _rx(
+        r"\b(?:its|their|his|her)\s+(?:own\s+|internal\s+)?(?:[\w-]+\s+)?(?:meeting|call|session)\b")),
+    # "we'll discuss internally on Thursday"
+    _Needled("invited internally", _rx(
+        r"\bnot\s+invited\b|\b(?:discuss|talk|meet|regroup|review\s+it|decide)\s+internally\b")),
+), sep="|")
 # Other people's meetings: "Just so you know, Karen and the dev team have a call with the hosting
 # provider on Thursday", "Sam and Priya are meeting on Thursday".
 _THEIR_MEETING = _Needled(" have a | has a | having a | have their | have the | has the | are meeting| be meeting", _rx(
@@ -1671,19 +1717,28 @@ _MISSING_IT = _rx(_GOING_WITHOUT_ME)
 # with others, one that waits on something, and food that is only laid on.
 _NOT_A_MEETING_HERE = _Needled(
     "instead|in my place|for me|i'm|i am|we're|we are|im |my |you |before we can|coffee|tea|lunch|drinks|dinner|"
-    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _rx(
-    r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b|"
-    r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|workshops?|"
-    r"training|conference|offsite|off-site|trade\s+fair|summit|expo)\b(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
-    r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)|"
-    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
-    r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)|"
-    r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|meeting|"
-    r"call|review|workshop|session|demo)\b|"
-    r"^(?:(?:the\s+)?registration\s+and\s+)?(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|snacks|pizza)\s+(?:will\s+be|is|are)\s+"
-    r"(?:there|served|provided|available|included|ready)\b|"
+    "breakfast|food|refreshments|snacks|pizza|subscription|licen|membership|plan|account", _AnyOf(
+    # Apart, each behind its own words: most sentences hold one of the needles above ("you ", "my ")
+    # and none of the words a shape needs.
+    _rx(r"^(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:in|at)\s+(?:a\s+|back-to-back\s+|the\s+)?(?:meetings?|sessions?|calls?|"
+        r"workshops?|training|conference|offsite|off-site|trade\s+fair|summit|expo)\b"
+        r"(?![^.?]*(?:\?|\b(?:join|free|available|talk|meet|call|chat)\b))|"
+        r"^(?:(?:the\s+)?registration\s+and\s+)?(?:the\s+)?(?:coffee|tea|lunch|drinks|dinner|breakfast|food|refreshments|"
+        r"snacks|pizza)\s+(?:will\s+be|is|are)\s+(?:there|served|provided|available|included|ready)\b"),
+    _Needled("place|instead|for", _rx(
+        r"\b(?:will|can|'ll)\s+(?:join|attend|cover|go|come|be\s+there)\s+(?:in\s+my\s+place|instead|for\s+me)\b"), sep="|"),
+    _Needled("with", _rx(r"\bmy\s+(?:[\w-]+\s+)?(?:meeting|call|appointment)\s+with\s+(?!(?:you|u|your|us)\b)")),
+    _Needled("set|arrange|schedule|book|organi", _rx(
+        r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:set\s+up|arrange|schedule|book|organi[sz]e)\s+(?:a|an|the)\s+"
+        r"(?:[\w-]+\s+){0,2}(?:meeting|call|session|demo)\s+(?:with|for)\s+(?!(?:me|us)\b)(?![^.?]*\b(?:we|us|together)\b)"),
+        sep="|"),
+    _Needled("before", _rx(
+        r"\bbefore\s+we\s+can\s+(?:\w+\s+){0,2}?(?:the|a|an|our|your)\s+(?:[\w-]+\s+){0,2}(?:walkthrough|kick-?off|"
+        r"meeting|call|review|workshop|session|demo)\b")),
     # "Your Zoom Pro subscription will renew automatically on 1 December"
-    r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b"), sep="|")
+    _Needled("renew expire", _rx(
+        r"\b(?:subscription|licen[cs]e|membership|plan|account)\s+(?:will\s+)?(?:auto-?)?(?:renew|expire)s?\b")),
+), sep="|")
 # More meetings that are not the reader's, apart so that the pattern above stays quick: a colleague
 # covering ("Marcel already offered to take the client meeting", "could you cover the standup for
 # me?"), going on without the writer, thanks for one that is over or for the invitation, a memory,
@@ -1715,8 +1770,9 @@ _SLOT_MOVE = _Needled("move push shift bump reschedule change", _rx(
     r"\s+(?:to|until|till)\b"))
 _WHOM_TO_TALK = _rx(r"\b(?:who|whom|person|someone|somebody)\b[^.?!]{0,30}\b(?:talk|speak)\s+(?:to|with)\b")
 # A phone call with a day is a meeting: "I'll call you Wednesday", "give me a ring at 3".
-_CALL_VERB = _rx(r"\b(?:call|ring|phone|give\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)|speak|talk|see)\s+"
-                 r"(?:you|me|him|her|us|them|with)\b")
+_CALL_VERB = _rx(_led((*map(_word, ("call", "ring", "phone")),
+                       _word("give") + r"\s+(?:me|you|him|her|us|them)\s+a\s+(?:call|ring|buzz)",
+                       *map(_word, ("speak", "talk", "see"))), r"\s+(?:you|me|him|her|us|them|with)\b"))
 # Offering one's time with a day proposes a meeting: "I'm free Tuesday after 2".
 _AVAILABLE = _Needled("available free around open", _rx(
     r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:\w+\s+)?(?:available|free|around|open)\b"))
@@ -1765,8 +1821,9 @@ _CLOCK = _rx(r"\d(?::\d\d|\s*[ap]\.?m\b|/\d)")
 # "See you on the 2nd at 8": a date by its number, where a day's name would do
 _SEE_YOU_ON_DATE = _Needled("see you on|see u on", _rx(r"\bsee\s+(?:you|u)\s+on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b|"
                                                      r"\bsee\s+(?:you|u)\s+on\s+\d{1,2}[./]\d{1,2}\b"), sep="|")
-_AT_HOUR = _Needled(" at ", _rx(
-    r"\b(?:see\s+you|meet(?:\s+you)?|(?:call|ring|phone|buzz)\s+you|talk)\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)"), sep="|")
+_AT_HOUR = _Needled(" at ", _rx(_led(
+    (_word("see") + r"\s+you", _word("meet") + r"(?:\s+you)?", *(_word(verb) + r"\s+you" for verb in ("call", "ring", "phone", "buzz")),
+     _word("talk")), r"\s+at\s+\d{1,2}\b(?![\d%/$-]|[.,]\d)")), sep="|")
 _PAST_CANCEL = _rx(r"\b(?:was|were|got|had\s+been)\s+(?:cancel+ed|called\s+off)\b[^.;]*\b(?:yesterday|last\s+(?:week|"
                    r"month|time|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|never)\b")
 _FUTURE_WORDS = _rx(r"\b(?:tomorrow|tonight|today|next|this\s+(?:week|[a-z]+day))\b")
@@ -1804,13 +1861,21 @@ _SLOT_OFFER = _Needled("can do|both|either", _rx(
     r"(?:work|suit|are\s+(?:fine|good|ok))"), sep="|")
 _DAY_MEETING = _Needled(
     "about| do | say |make it|plan on|join us|join me|forward to|good|fine|great|perfect|better|best|ok|for me|for us|"
-    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _rx(
-    r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
-    r"(?:[a-z]+day|tomorrow|tonight|\d)|\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?(?:this\s+|next\s+)?"
-    r"(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)|\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
-    r"speaking|catching)|(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
-    r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
-    r"a\s+|the\s+(?:call|meeting|chat))))\b"
+    "for both|for everyone|for all|for a |for the call|for the meeting|for the chat", _AnyOf(
+    # each shape behind its own words: the needles above let most sentences with a day through
+    _Needled("about", _rx(
+        r"(?:^(?:(?:ok|okay|so|or|well|hmm),?\s+)?|(?:[,;]|\s[-–—])\s*)(?:how|what)\s+about\s+(?:(?:this|next|the)\s+)?"
+        r"(?:[a-z]+day|tomorrow|tonight|\d)")),
+    _Needled("do say make", _rx(
+        r"\b(?:(?:can|could|shall|should)\s+we|let'?s|(?:we|i)\s+could)\s+(?:do|say|make\s+it)\s+(?:it\s+)?(?:on\s+|at\s+)?"
+        r"(?:this\s+|next\s+)?(?:[a-z]+day|tomorrow|tonight|\d|(?:the\s+)?same\s+time)")),
+    _Needled("plan make join forward", _rx(
+        r"\b(?:plan\s+on|make\s+it|join\s+(?:us|me)|look(?:ing)?\s+forward\s+to\s+(?:discussing|seeing|meeting|talking|"
+        r"speaking|catching))\b")),
+    _Needled("good fine great perfect better best ok for", _rx(
+        r"\b(?:today|tomorrow|tonight|morning|afternoon|[a-z]+day|\d\s*(?:am|pm)|\d:\d\d)\s+"
+        r"(?:is|would\s+be|works|sounds)\s+(?:good|fine|great|perfect|better|best|ok|okay|for\s+(?:me|us|both|everyone|all|"
+        r"a\s+|the\s+(?:call|meeting|chat)))\b")),
 ), sep="|")
 _GOOD_TIME = (r"\b(?:today|tomorrow|tmrw|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|weds|thu|thur|"
               r"thurs|fri|\d\s*(?:am|pm)|\d:\d\d)(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?"
@@ -1832,7 +1897,7 @@ _NO_RUSH = _rx(r"\bno\s+(?:rush|hurry|pressure)\b|\bwhenever\b|\bat\s+the\s+late
                r"\b(?:anything|anytime|any\s+time)\s+(?:by|before)\b")
 # Work "for the board meeting" or "before tomorrow's call": the meeting is an occasion, not the item.
 _MEETING_FOR = _rx(
-    r"\b(?:(?<!aim\s)(?<!plan\s)(?<!opt\s)(?<!hope\s)for|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
+    r"\b(?=\w)(?:for(?<!aim\sfor)(?<!plan\sfor)(?<!opt\sfor)(?<!hope\sfor)|before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|"
     r"that|a|tomorrow'?s|"
     r"today'?s|tomorrows|\w+day'?s)\s+(?:[\w:.-]+\s+){0,4}(?:meeting|call|session|conference)\b|"
     r"\b(?:before|prior\s+to|in\s+preparation\s+for|in\s+advance\s+of|ahead\s+of)\s+(?:the|our|your|this|that|"
@@ -1972,19 +2037,17 @@ _CONDITIONAL_SUPPORT_START = _rx(
     r"problems|help|support|assistance)\b[^?]{0,60}?,\s*(?:please\s+)?(?:contact|call|email|e-mail|reach|write\s+to|"
     r"get\s+in\s+touch|ask)\b"
 )
-_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx(
-    r"\b(?:let\s+(?:me|us)\s+know|call|contact\s+(?:me|us))\s+if\s+(?:you\s+(?:have|need|"
-    r"would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?(?:questions?|problems?|concerns?|"
-    r"comments?|"
-    r"issues?|help|assistance|anything|information|info|details|clarification)|you\s+(?:encounter|experience|"
-    r"run\s+into)|"
-    r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b|"
-    r"(?:[a-z]+\s+){1,2}needs?\s+(?:anything|something|more))|"
-    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b|"
-    r"\b(?:please|pls\.?|plz)\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|"
-    r"don'?t\s+worry|do\s+not\s+worry|"
-    r"disregard)\b"
-), sep="|")
+_CONDITIONAL_SUPPORT_ANYWHERE = _Needled(" if |please|pls|plz", _rx("|".join((
+    _led((_word("let") + r"\s+(?:me|us)\s+know", _word("call"), _word("contact") + r"\s+(?:me|us)"),
+         r"\s+if\s+(?:you\s+(?:have|need|would\s+like)\s+(?:any\s+)?(?:further\s+|other\s+|additional\s+|more\s+)?"
+         r"(?:questions?|problems?|concerns?|comments?|issues?|help|assistance|anything|information|info|details|"
+         r"clarification)|you\s+(?:encounter|experience|run\s+into)|"
+         r"there(?:\s+is|\s+are|'s)\s+(?:anything|any)|this\s+is\s+(?:incorrect|wrong|not)|i\s+can|anything|any\b|"
+         r"(?:[a-z]+\s+){1,2}needs?\s+(?:anything|something|more))"),
+    r",\s+please\s+(?:see|note|find|be\s+advised|refer)\b",
+    _led((_word("please"), _word("pls") + r"\.?", _word("plz")),
+         r"\s+(?:know|be\s+assured|rest\s+assured|accept\s+(?:my|our)\s+(?:apologies|thanks)|ignore|don'?t\s+worry|do\s+not\s+worry|disregard)\b"),
+))), sep="|")
 
 
 def _conditional_support(low: str) -> bool:
@@ -1992,17 +2055,19 @@ def _conditional_support(low: str) -> bool:
 
 
 # Joint proposals put work on both sides: "let's finalise the scope", "we need to verify".
-_JOINT = _rx(r"\b(?:let'?s|let\s+us)\s+(?!know\b|see\b|hope\b|not\b|do\s+(?:it|this|that)\s+again\b|"
-             r"(?:keep|stay)\s+in\s+touch\b)\w+|\b(?:we|you)\s+(?:need|have|must)\s+to\b|"
-             r"\bwe\s+must\b|"
-             r"\b(?:we|you)\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|notice\b|"
-             r"find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"
-             r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
-             # regret, not a plan: "we should have gone with the green"
-             r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+|"
-             # "I'd suggest we tackle that first" proposes a plan; "I'd suggest you..." asks
-             r"\bi(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?you\b|"
-             r"\bmy\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")
+_JOINT = _rx("|".join((
+    _word("let") + r"(?:'?s|\s+us)\s+(?!know\b|see\b|hope\b|not\b|do\s+(?:it|this|that)\s+again\b|"
+                   r"(?:keep|stay)\s+in\s+touch\b)\w+",
+    _led(map(_word, ("we", "you")), r"\s+(?:need|have|must)\s+to\b"),
+    _word("we") + r"\s+must\b",
+    _led(map(_word, ("we", "you")), r"\s+(?:should|might|may)\s+(?:probably\s+|also\s+)?(?:want\s+to\s+)?(?!be\b|see\b|"
+         r"notice\b|find\b|hear\b|get\s+(?:it|them|an?\s+email)\b|"
+         r"have\s+been\b|(?:have|get|receive)\s+(?:it|them|my|our)\b|"
+         # regret, not a plan: "we should have gone with the green"
+         r"have\s+(?:\w+ed|gone|done|sent|known|seen|told|chosen|got|gotten|had|made|taken|said|thought)\b)\w+"),
+    # "I'd suggest we tackle that first" proposes a plan; "I'd suggest you..." asks
+    _word("i") + r"(?:'d|\s+would)?\s+(?:urge|encourage|ask|suggest|recommend)\s+(?:that\s+)?you\b",
+    _word("my") + r"\s+(?:recommendation|suggestion)\s+(?:would\s+be|is)\b")))
 
 
 def _hedged_offer(low: str, words: set[str]) -> bool:
