@@ -106,10 +106,13 @@ def rate(fn: Callable[[str], object], bodies: list[str], seconds: float) -> floa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mailex", nargs="?", type=Path, default=DEFAULT_MAILEX)
+    ap.add_argument("mailex", nargs="?", type=Path, default=DEFAULT_MAILEX,
+                    help="MailEx JSONL file, or the folder holding mailex_dev.jsonl")
     ap.add_argument("--messages", type=int, default=500)
     ap.add_argument("--seconds", type=float, default=5.0, help="time budget per measurement")
     args = ap.parse_args(argv)
+    if args.mailex.is_dir():
+        args.mailex = args.mailex / DEFAULT_MAILEX.name
     rng = random.Random(7)
     corpora = {"synthetic": synthetic_bodies(args.messages, rng)}
     if args.mailex.exists():
