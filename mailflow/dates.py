@@ -116,7 +116,7 @@ _FULL_WD = (r"(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]atu
             r"MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY|"
             r"[Ww]e(?:n|nd|dn|den|d)sday|[Tt]hurday|[Tt]hrusday|[Tt]hursay|[Ff]ryday|[Ff]irday|[Tt](?:us|use|eus)day)")
 # ...except those that are no word at all: "thurs 2pm works".
-_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|thurs|thur|fri|mon|tue|thu)\.?"
+_ABBR_WD = r"(?:Mon|Tues|Tue|Weds|Wed|Thurs|Thur|Thu|Fri|Sat|Sun|MON|TUE|WED|THU|FRI|SAT|SUN|tues|weds|wed|thurs|thur|fri|mon|tue|thu)\.?"
 _WD_RE = rf"(?:{_FULL_WD}|{_ABBR_WD}(?![A-Za-z]))"
 _NUM_RE = (r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
            r"a couple of|couple of|a few|few)")
@@ -662,7 +662,9 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
 
 
 # "Mon ami", "Sat down": an abbreviated weekday needs a date word around it.
-_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|until|untill|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
+_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
+# "wed" in lower case is also the verb: it needs a date word before it ("by wed") or a time after it
+_LOWER_WED_BEFORE = re.compile(r"\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every)\s*$")
 # "mon", "tue" and "thu" in lower case are words of other languages or typing slips unless a time
 # follows: "mon am pls", "thu 3pm?"
 _LOWER_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:[ap]m|morning|afternoon|evening|eod|cob)\b)")
@@ -677,6 +679,8 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
         if not m["which"] and not (_ABBR_BEFORE.search(before) and m.start() > 0 or _ABBR_AFTER.match(after)):
             return None
         if word in ("mon", "tue", "thu") and not _LOWER_ABBR_AFTER.match(after):
+            return None
+        if word == "wed" and not (m["which"] or _LOWER_WED_BEFORE.search(before) or _LOWER_ABBR_AFTER.match(after)):
             return None
     wd = _WEEKDAYS[word.lower()]
     which = " ".join((m["which"] or "").lower().split())
@@ -1106,8 +1110,8 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     return _resolve_time_only(text, reference, next((x for x in times if not x.part), times[0])) if times else None
 
 
-_BY_START = re.compile(r"(?:by|before|no\s+later\s+than)\b", re.IGNORECASE)
-_BY_BEFORE = re.compile(r"\b(?:by|before|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
+_BY_START = re.compile(r"(?:by|before|b4|no\s+later\s+than)\b", re.IGNORECASE)
+_BY_BEFORE = re.compile(r"\b(?:by|before|b4|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
 
 
 def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,

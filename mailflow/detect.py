@@ -156,7 +156,11 @@ _CONTROL_BYTES = bytes.maketrans(_CONTROL_CHARS.encode(), b" " * len(_CONTROL_CH
 # Sentence ends inside a line; line breaks are decided by _join_lines. A leading
 # character class lets `re` skip ahead fast, which matters at 2,000 messages/s.
 # The group makes split() keep each cut, which stays with the text before it.
-_CUT = re.compile(r"([.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=\n)|(?<=;)(?=\s)))")
+# Writers who never capitalise start sentences too: "Noted ur points. will send it tmrw". After a word
+# (not "e.g.", "a.m.") a few words that start a clause mark a cut.
+_CUT = re.compile(r"([.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=\n)|(?<=;)(?=\s)|"
+                  r"(?<=[a-z]{2}[.!?])(?=\s+(?:i|i'll|i'm|i've|i'd|will|we|we'll|can|could|would|pls|please|plz|let|lmk|"
+                  r"thanks|thx|also|btw)\b)))")
 _BLOCKS = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*(?:[-*•>]|\d+[.)])\s")
 # An ask right after an interjection: "great send it tomorrow," (not "Great call yesterday,").
@@ -445,10 +449,14 @@ _MEET_ACCEPT_WORDS = _Needled("see works sounds there count make confirm looking
     r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|\b(?=\w)(?:" + _ATTENDING_RX + ")"  # checked at word starts only, as the rest
 ))
-_MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _Needled("ok for|okay for|fine for|good for", _rx(
+_MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _Needled("ok for|okay for|fine for|good for|ok with|okay with|fine with|fine by", _rx(
     # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
     r"\b(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
-    r"(?:mon|tue|wed|thu|fri)\b)"), sep="|"))
+    r"(?:mon|tue|wed|thu|fri)\b)|"
+    # "Meeting ok for me.", "Thursday 14h is fine by us": the meeting or its day, then the yes
+    r"^(?:(?:the|our|a|that)\s+)?(?:meeting|call|chat|zoom|slot|time|date|[a-z]+day|tomorrow|tmrw)\b[^.?!,]{0,20}?"
+    r"\s(?:is\s+|sounds\s+|seems\s+)?(?:ok|okay|fine|good)\s+(?:for|with|by)\s+(?:me|us)\b(?=\W*$|\s*[,;:-]|\s+(?:then|too)\b)"),
+    sep="|"))
 _MEET_PROPOSE = _rx(
     r"\b(?=\w)(?:let'?s|let\s+us|shall\s+we|should\s+we|can\s+we|could\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|"
     r"are\s+you\s+(?:free|available|around)|would\s+you\s+be\s+(?:free|available)|do\s+you\s+have\s+(?:time|a\s+few)|"
@@ -852,6 +860,7 @@ def detect(
         sent_at = sent_at.replace(tzinfo=timezone.utc)
     items: list[Item] = []
     completions: list[Completion] = []
+    invite: Item | None = None
     if calendar:
         try:
             invite = calendar_item(calendar, sent_at, cfg)
@@ -900,7 +909,8 @@ def detect(
             continue
         if "?" in sentence and (not classified or (len(classified) == 1 and classified[0][0] == "request"
                                                    and "try" in sentence and _TRY_AGAIN.match(ascii_lower(sentence)))):
-            slot = _bare_slot(sentence, " ".join(earlier)) if not classified else \
+            slot = _bare_slot(sentence, " ".join(earlier), lone is not None and items[lone].kind == "meeting") \
+                if not classified else \
                 sentence if _MEETING_TALK.search(ascii_lower(" ".join(earlier))) else None
             if slot:
                 classified = [("meeting", "both", "proposed", slot)]
@@ -937,6 +947,16 @@ def detect(
                 mine = [replace(item, status="moved") if item.kind == "meeting" else item for item in mine]
         lone = len(items) if len(mine) == 1 else None
         items.extend(mine)
+    booked = _booking(text, sent_at, cfg) if isinstance(text, str) and any(map(text.__contains__, _BOOKING_NEEDLES)) \
+        else None
+    if booked is not None:
+        # the booking's own lines, and a "See you there!" under them, are that one meeting; an
+        # invitation's calendar part says the same, with its own title, and stays in their place
+        items = [item for item in items if item is invite or not (item.kind == "meeting" and (
+            item.due is None or item.due.date() == booked.due.date() or item.sentence in booked.sentence
+            or booked.sentence.split("\n")[-1] in item.sentence))]
+        if invite is None or invite.due != booked.due:
+            items.append(booked)
     if sum(1 for item in items if item.kind == "meeting") > 1:
         # A "See you then," or "See you on the 10th!" sign-off is the yes to a meeting the message already holds.
         days = {item.due.date() for item in items if item.kind == "meeting" and item.due is not None}
@@ -947,6 +967,38 @@ def detect(
                     and sum(1 for other in items if other.kind == "meeting" and other.due is not None
                             and other.due.date() == item.due.date()) > 1)))]
     return Detection(tuple(items), tuple(completions))
+
+
+# A booking tool's confirmation or a calendar's plain-text invitation names the day, and the hour, on
+# labelled lines: "Date: Tuesday, December 1, 2026" and "Time: 2:00pm - 2:30pm (CET)", or
+# "When: Thursday Dec 3, 2026 2pm - 3pm (CET)". A forwarded message's header block has a "Date:" line
+# too, beside "From:" and "Subject:"; its day is past anyway.
+_BOOKING_NEEDLES = ("Date:", "When:", "DATE:", "WHEN:", "date:", "when:")
+_BOOKING_WHEN = re.compile(r"(?im)^[ \t]*(?:date|when)[ \t]*:[ \t]*(?P<day>\S[^\n]{2,80})"
+                           r"(?:\n[ \t]*(?:time|start|starts|starting)[ \t]*:[ \t]*(?P<time>\S[^\n]{0,60}))?")
+_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(?:from|to|subject|sent|cc)[ \t]*:")
+_BOOKING_CUE = _rx(r"\b(?:book\w*|appointment|event|session|meeting|call|invit\w*|scheduled|reservation|consultation|"
+                   r"interview|shoot|visit|viewing|confirm\w*|reschedul\w*|cancell?ed|cancellation)\b")
+_DAY_MONTH = _rx(r"\b\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_BOOKING_STATUS = _rx(r"\b(?P<off>cancell?ed|cancellation)\b|\b(?P<moved>rescheduled|updated|moved|changed)\b|"
+                      r"\b(?P<yes>confirmed|booked|scheduled|accepted)\b")
+
+
+def _booking(text: str, sent_at: datetime, cfg: DateConfig) -> Item | None:
+    """The meeting a booking confirmation or a plain-text invitation names on its labelled lines."""
+    m = _BOOKING_WHEN.search(text, 0, MAX_CHARS)
+    if m is None or _HEADER_LINE.search(text, max(0, m.start() - 200), m.end() + 200):
+        return None
+    low = ascii_lower(text[:2000])
+    if not _BOOKING_CUE.search(low):
+        return None
+    found = _resolution(f"{m['day']} {m['time'] or ''}".strip(), "meeting", sent_at, cfg)
+    if found is None or not (_NAMES_DAY.search(ascii_lower(found.text)) or _DAY_MONTH.search(ascii_lower(found.text))):
+        return None  # "Date: TBC", "Time: 2pm": no day to hold a meeting on
+    status = _BOOKING_STATUS.search(low)
+    state = "proposed" if status is None else "cancelled" if status["off"] else "moved" if status["moved"] else "accepted"
+    return Item("meeting", "both", "\n".join(" ".join(line.split()) for line in m[0].strip().split("\n")),
+                found.due, found.text, state)
 
 
 # "Invitation: Design review @ Thu 26 Nov 2026 2pm - 3pm (CET) (lena@example.com)", as calendars send it.
@@ -1202,9 +1254,10 @@ _MEETING_TALK = _rx(r"\b(?:call|meet\w*|chat|talk|catch\s+up|coffee|lunch|sync|s
                     r"slammed|busy|free|available|miss(?:ed)?|is\s+bad)\b")
 
 
-def _bare_slot(sentence: str, before: str) -> str | None:
+def _bare_slot(sentence: str, before: str, after_meeting: bool = False) -> str | None:
     """The words to read the due of a slot asked for in a few words from, when the text before it
-    talks of meeting; None when the sentence is no such question. "cant do 3 today, 4 ok?" asks
+    talks of meeting or the sentence before is one ("Thursday works. 2pm?"); None when the sentence
+    is no such question. "cant do 3 today, 4 ok?" asks
     for 4 today: a clause of its own, after a reason to move ("cant make fri, sry. next wk?")."""
     if not sentence.rstrip("!) ").endswith("?"):
         return None
@@ -1221,7 +1274,7 @@ def _bare_slot(sentence: str, before: str) -> str | None:
     if any(t.isalpha() and t not in _SLOT_WORDS for t in tokens) \
             or all(t.isalpha() and t not in dates.WEEKDAY_NAMES and t not in _SLOT_DAY_WORDS for t in tokens):
         return None
-    if not _MEETING_TALK.search(f"{ascii_lower(before)} {head}"):
+    if not after_meeting and not _MEETING_TALK.search(f"{ascii_lower(before)} {head}"):
         return None
     slot = m["slot"]
     if not _BARE_HOUR.fullmatch(slot):
@@ -1284,7 +1337,7 @@ def _lean_on_previous(prev: Item, sentence: str, mine: list[Item], sent_at: date
         # "ya sure, call tmrw works. 11?": the hour of the day just agreed
         found = _resolution(f"{prev.due_text} at {_BARE_HOUR_ASK.match(low)['h']}", "meeting", sent_at, cfg)
         if found:
-            return replace(prev, due=found.due, due_text=f"{prev.due_text} … {found.text}"), []
+            return replace(prev, due=found.due, due_text=found.text), []
     if prev.kind == "meeting" and prev.status != "cancelled" and len(mine) == 1 and mine[0].kind != "promise":
         moved = _moved_on(prev, sentence, low, mine[0], sent_at, cfg)
         if moved:

@@ -82,6 +82,10 @@ DEADLINES = [
     ("next weekend", at(2026, 11, 29, 17, 30), "next weekend"),
     # a possessive day is still the day
     ("before tomorrow's review", at(2026, 11, 19, 17, 30), "tomorrow"),
+    # "wed" in lower case after a date word, and "b4" for "before"
+    ("i will send it b4 wed", at(2026, 11, 25, 17, 30), "wed"),
+    ("can do it by wed", at(2026, 11, 25, 17, 30), "wed"),
+    ("wed morning works", at(2026, 11, 25, 9, 0), "wed morning"),
 ]
 
 MEETINGS = [
@@ -129,6 +133,8 @@ NO_DATE = [
     "Am I right that we are here, tue amore?",
     "I am here, am I not?",
     "Meet Wedgwood, our new intern.",
+    "Marta and Tom will wed at the lake house.",
+    "the couple will wed this summer",
     "I have 3 kids and 2 cats.",
     "Version 2.5 is out.",
     "We offer 24/7 support.",

@@ -184,6 +184,18 @@ def test_hard_wrapped_lines_are_joined_into_sentences() -> None:
     assert "the new version of the landing page is nearly ready and I will send it to you on Friday." in sentences(body)
 
 
+@pytest.mark.parametrize("body,expected", [
+    # writers who never capitalise still end sentences
+    ("Noted ur points. will send the new version tmrw.", ["Noted ur points.", "will send the new version tmrw."]),
+    ("Got it. i'll check with the printer", ["Got it.", "i'll check with the printer"]),
+    # ...but an abbreviation is no sentence end
+    ("We can reuse the old logos, e.g. we keep the blue one.", ["We can reuse the old logos, e.g. we keep the blue one."]),
+    ("Call me at 9 a.m. we can talk then.", ["Call me at 9 a.m. we can talk then."]),
+])
+def test_lower_case_sentences_are_cut_after_a_word(body: str, expected: list[str]) -> None:
+    assert sentences(body) == expected
+
+
 def test_direction_does_not_change_owner() -> None:
     text = "Could you send the logo by Monday? I'll send the quote on Friday."
     outgoing = detect(text, SENT_AT, "outgoing")
@@ -1617,3 +1629,50 @@ def test_small_talk_other_peoples_meetings_and_skipping_one(text: str, expected:
 ])
 def test_meetings_covered_thanked_for_remembered_or_the_writers_own(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a yes to the meeting or its day, then its hour in a few words
+    ("Meeting ok for me. 14h Thursday.", [("meeting", "accepted", at(11, 19, 14))]),
+    ("Thursday 14h is fine by us, see you then.", [("meeting", "accepted", at(11, 19, 14))]),
+    ("Thursday works. 2pm?", [("meeting", "accepted", at(11, 19, 14))]),
+    ("Thursday works. 11?", [("meeting", "accepted", at(11, 19, 11))]),
+    # ...not a day that suits for something else
+    ("The date is fine with me, but the price is not.", []),
+    # hurried writing
+    ("i will send it b4 wed", [("promise", None, at(11, 25, 17, 30))]),
+    ("Noted ur points. will send the new version tmrw.", [("promise", None, at(11, 19, 17, 30))]),
+])
+def test_short_yeses_and_hurried_writing(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+BOOKED = ("Hi Anna,\n\nA new event has been scheduled.\n\nEvent Type: 30 Minute Meeting\nInvitee: Mark Jensen\n"
+          "Date: Tuesday, December 1, 2026\nTime: 2:00pm - 2:30pm (Central European Time)\n"
+          "Location: Zoom, link in the invitation\n\nNeed to make changes to this event? Cancel or Reschedule.\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    (BOOKED, [("meeting", "accepted", at(12, 1, 14))]),
+    ("Your booking is confirmed.\n\nWhat: Portrait session\nDate: Friday 4 December 2026\nTime: 10:00 - 11:00\n"
+     "Where: Studio 3\n\nSee you there!\n", [("meeting", "accepted", at(12, 4, 10))]),
+    ("Design review\nWhen: Thursday Dec 3, 2026 2pm - 3pm (CET)\nJoining info: meet.google.com/abc-defg-hij\n\n"
+     "Invitation from Google Calendar\n",
+     [("meeting", "proposed", at(12, 3, 14))]),
+    ("Your appointment has been cancelled.\n\nDate: Monday, 30 November 2026\nTime: 15:00\n",
+     [("meeting", "cancelled", at(11, 30, 15))]),
+    # a forwarded message's header block is no booking; a day still to be fixed holds no meeting
+    ("FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Anna <anna@example.com>\n"
+     "Date: Fri, Nov 20, 2026 at 10:02 AM\nSubject: Our call\n\nThe meeting is confirmed.\n",
+     [("meeting", "accepted", None)]),
+    ("Here are the details for the shoot:\n\nDate: TBC\nTime: 9am\nPlace: the harbour\n", []),
+])
+def test_a_booking_names_its_day_and_hour_on_labelled_lines(text: str, expected: list) -> None:
+    assert _found(text) == expected
+
+
+def test_an_invitations_when_line_is_the_meeting_its_calendar_part_holds() -> None:
+    body = ("Layout review\nWhen: Tuesday 24 Nov 2026 3pm - 3:45pm (Central European Time - Berlin)\n"
+            "Joining info: https://meet.example/kcw\n\nInvitation from Google Calendar\n")
+    found = detect(body, SENT_AT, calendar=ics("REQUEST", "DTSTART:20261124T140000Z", "SUMMARY:Layout review")).items
+    assert [(i.kind, i.sentence, i.due) for i in found] == [("meeting", "Layout review", at(11, 24, 15))]
