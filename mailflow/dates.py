@@ -1097,6 +1097,11 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     anchors = _find_anchors(t, reference, cfg, order)
     times = _find_times(t, cfg, [(a.start, a.end) for a in anchors])
     times = sorted(times + _times_after_dates(t, anchors, times), key=lambda x: x.start)
+    if len(times) > 1 and "you" in t.low:
+        # "Thursday at 10am your time (4pm for me)": the due is the sender's hour
+        mine = [x for x in times if not _READERS_TIME.match(t.low, x.end)]
+        if mine and len(mine) < len(times):
+            times = mine
     if anchors:
         return _resolve_anchor(text, reference, kind, cfg, anchors, times)
     if cfg.use_dateparser and t.digit:
@@ -1110,6 +1115,8 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     return _resolve_time_only(text, reference, next((x for x in times if not x.part), times[0])) if times else None
 
 
+_READERS_TIME = re.compile(r"\s*\(?\s*(?:your\s+time|yours\b|for\s+you\b|your\s+(?:end|side)|on\s+your\s+(?:end|side)|"
+                           r"where\s+you\s+are|in\s+your\s+time\s*zone)")
 _BY_START = re.compile(r"(?:by|before|b4|no\s+later\s+than)\b", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"\b(?:by|before|b4|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
 
@@ -1127,12 +1134,25 @@ def _resolve_anchor(text: str, ref: datetime, kind: str, cfg: DateConfig,
         group = next((g for g in ahead if not text.startswith(("'s ", "’s "), g[-1].end)), None)
     if group is None:
         group = ahead[0] if ahead else groups[0]
-    found = _resolve_group(text, ref, kind, cfg, group, times)
+    # a deadline's day keeps only its own hour ("today, or tomorrow at 9" is due today); a meeting's
+    # hour may stand away from its day, and one past is moved to the later day below
+    found = _resolve_group(text, ref, kind, cfg, group, _own_times(group, groups, times) if kind in DEADLINE_KINDS else times)
     if found is not None and found.has_time and found.due < ref and kind not in DEADLINE_KINDS:
         # "I'm in workshops today, but I can call you tomorrow at 9:15": the hour is tomorrow's
         later = next((g for g in ahead if g[0].start > group[-1].end), None)
         found = (_resolve_group(text, ref, kind, cfg, later, times) if later else None) or found
     return found
+
+
+def _own_times(group: list[_Anchor], groups: list[list[_Anchor]], times: list[_Time]) -> list[_Time]:
+    """The times nearer this day than any other: in "today, or tomorrow at 9" the 9 is tomorrow's."""
+    if len(groups) < 2 or not times:
+        return times
+
+    def distance(t: _Time, g: list[_Anchor]) -> int:
+        return max(g[0].start - t.end, t.start - g[-1].end, 0)
+
+    return [t for t in times if all(distance(t, group) <= distance(t, other) for other in groups if other is not group)]
 
 
 def _resolve_group(text: str, ref: datetime, kind: str, cfg: DateConfig, group: list[_Anchor],

@@ -2174,6 +2174,10 @@ def _with_due(kind: str, owner: str, status: str | None, sentence: str, segment:
         # A move whose new time cannot be read has no due: the rest of the sentence holds the old one.
         if found is None and target != sentence and (status != "moved" or target == segment):
             found = resolve(_due_scope(sentence, segment), sent_at, kind=kind, config=cfg)
+        elif found is not None and found.has_time and kind == "request" and segment.lstrip().startswith("or ") \
+                and not _NAMES_DAY.search(low):
+            # "Does 3pm on Thursday work for you, or 5pm?": the other hour is on the same day
+            found = resolve(sentence, sent_at, kind=kind, config=cfg) or found
     except Exception as exc:  # a due is a bonus; a bug in the date layer must not lose the item
         log.warning("date resolution failed for %r: %s: %s", sentence[:80], type(exc).__name__, exc)
         log.debug("date resolution failed", exc_info=True)

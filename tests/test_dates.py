@@ -84,11 +84,19 @@ DEADLINES = [
     ("before tomorrow's review", at(2026, 11, 19, 17, 30), "tomorrow"),
     # "wed" in lower case after a date word, and "b4" for "before"
     ("i will send it b4 wed", at(2026, 11, 25, 17, 30), "wed"),
+    # a deadline's day keeps its own hour only
+    ("Could you send the files today, or tomorrow at 9?", at(2026, 11, 18, 17, 30), "today"),
     ("can do it by wed", at(2026, 11, 25, 17, 30), "wed"),
     ("wed morning works", at(2026, 11, 25, 9, 0), "wed morning"),
 ]
 
 MEETINGS = [
+    # a pair of hours for two time zones: the sender's is the due
+    ("Could we do Thursday at 10am your time (4pm for me)?", at(2026, 11, 19, 16, 0), None),
+    ("Could we do Thursday at 10am your time / 4pm mine?", at(2026, 11, 19, 16, 0), None),
+    ("Let's talk Thursday, 9am your time which is 3pm here.", at(2026, 11, 19, 15, 0), None),
+    ("Can we talk on Thursday at 10:00 your time (16:00 CET)?", at(2026, 11, 19, 16, 0), None),
+    ("Could we do Thursday at 10am your time?", at(2026, 11, 19, 10, 0), None),
     ("Let's talk Tuesday at 3", at(2026, 11, 24, 15, 0), "Tuesday at 3"),
     ("Can we do 3pm?", at(2026, 11, 18, 15, 0), "3pm"),
     ("15:30 on Thursday", at(2026, 11, 19, 15, 30), None),

@@ -1639,6 +1639,8 @@ def test_meetings_covered_thanked_for_remembered_or_the_writers_own(text: str, e
     ("Thursday works. 11?", [("meeting", "accepted", at(11, 19, 11))]),
     # ...not a day that suits for something else
     ("The date is fine with me, but the price is not.", []),
+    # the other hour offered is on the same day
+    ("Does 3pm on Thursday work for you, or 5pm?", [("request", None, at(11, 19, 15))]),
     # hurried writing
     ("i will send it b4 wed", [("promise", None, at(11, 25, 17, 30))]),
     ("Noted ur points. will send the new version tmrw.", [("promise", None, at(11, 19, 17, 30))]),
