@@ -214,7 +214,7 @@ _MEETING_WORDS = frozenset(
 _MEETING_WEAK_WORDS = frozenset("see works work sounds there confirmed accept accepted available free around open "
                                  "plan make good fine forward about ok okay set do say instead confirm perfect suits suit ideal "
                                  "cancel reschedule postpone push pushing move moving bump bumping shift shifting "
-                                 "bail check slot then "
+                                 "bail check slot then skip "
                                  "confirming".split())
 # Per-rule word gates: a rule's regex only runs when one of its words is present.
 _JOINT_WORDS = frozenset("let's lets let need have must should might may urge encourage ask suggest recommend "
@@ -369,7 +369,11 @@ _MEET_CANCEL = _Needled("cancel call make able skip off bail booked good out", _
     r"(?:won'?t|will\s+not|not)\s+be\s+able\s+to\s+(?:make|attend|join|do)|unable\s+to\s+(?:make|attend|join)|"
     r"(?:won'?t|will\s+not)\s+make\s+(?:it|the|our|\w+day'?s|today'?s|tomorrow'?s)|double[\s-]booked|"
     r"(?:is|'s|are)\s+(?:no\s+good|out)\s+for\s+(?:me|us)|"
-    r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s)\s+(?:call|meeting|chat)|"
+    r"(?:have|need)\s+to\s+skip|skip\s+(?:the|our|this|that|today'?s|tomorrow'?s|this\s+week'?s|next\s+week'?s|"
+    r"[a-z]+day'?s)\s+(?:(?:weekly|daily|monthly|usual|regular|team|[\w-]+)\s+)?(?:call|meeting|chat|stand-?up|sync|"
+    r"check-?in|catch-?up|1:1|session|weekly)\b|"
+    r"(?:can|could|shall)\s+we\s+skip\s+(?:our\s+\w+|this\s+week|next\s+week|today|tomorrow|"
+    r"(?:this\s+|next\s+)?(?:mon|tues|wednes|thurs|fri)day)\b|"
     r"let'?s\s+skip\s+(?:this|next|today|tomorrow|(?:this\s+|next\s+)?(?:mon|tues|wednes|thurs|fri)day)\b|"
     r"is\s+off\b(?!\s+(?:sick|ill|work|on|until|till|this|next|today|tomorrow|for\s+(?:the|a)\s+week))|"
     r"bail(?:ing)?\s+on|pull\s+out\s+of)"
@@ -891,7 +895,11 @@ def detect(
     listing = False  # inside a list of steps: "Next steps:", then one line each
     earlier = ("", "")  # the two sentences before this one
     retracted: int | None = None  # a meeting taken back ("scratch that"), until the one put in its place
+    usual: dict[int, str] = {}  # weekday -> the hour a recurring meeting has then ("our weekly is Thursdays at 4")
     for sentence in sentences(text if isinstance(text, str) else ""):
+        if "day" in sentence and "at" in sentence:
+            for m in _RECURRING_AT.finditer(ascii_lower(sentence)):
+                usual[_WEEKDAY_STEMS[m["d1"] or m["d2"]]] = m["hour"]
         if answered and sentence in answered:
             continue
         if items and _RETRACT.search(sentence):
@@ -934,6 +942,12 @@ def detect(
         if earlier[0] and any(item.due is None and item.kind != "meeting" for item in mine) \
                 and _BY_THEN.search(ascii_lower(sentence)):
             mine = [_due_from(earlier[0], item, sent_at, cfg) for item in mine]
+        if usual:
+            if len(mine) == 1 and mine[0].kind == "request" and _MOVE_IT_TO_DAY.search(ascii_lower(sentence)):
+                mine = [_with_due("meeting", "both", "moved", sentence, sentence, sent_at, cfg)]
+                if len(set(usual.values())) == 1:  # moved to another day, at its usual hour
+                    mine = [_at_usual_hour(mine[0], dict.fromkeys(range(7), next(iter(usual.values()))), sent_at, cfg)]
+            mine = [_at_usual_hour(item, usual, sent_at, cfg) for item in mine]
         if lone is not None:
             kept, mine = _lean_on_previous(items[lone], sentence, mine, sent_at, cfg)
             if kept is None:
@@ -1291,6 +1305,27 @@ _RETRACT = _Needled("cratch that|gnore that|orget that|isregard that|ever mind|e
 # the plan to the partners. After that I'll send you the estimate.": the day is the sentence before's.
 _BY_THEN = _Needled(" then|before th|after th|afterwards", _rx(
     r"\b(?:by|before|until|till)\s+then\b|\bbefore\s+(?:that|this)\b|^(?:after\s+(?:that|this)|afterwards)\b"), sep="|")
+
+
+# A meeting that recurs names its hour once: "Our weekly is on Thursdays at 4", "we sync every Monday at 9:30".
+_RECURRING_AT = _rx(r"\b(?:(?:every|each)\s+(?P<d1>mon|tues|wednes|thurs|fri)day|(?P<d2>mon|tues|wednes|thurs|fri)days)"
+                    r"\s+(?:at\s+)?(?P<hour>\d{1,2}(?::\d\d)?(?:\s*[ap]m)?)(?![\d:]|[./]\d)")
+# ...and "it" is that meeting: "Could we move it to Friday this week?"
+_MOVE_IT_TO_DAY = _rx(r"\b(?:move|push|shift|switch|change|swap)\s+(?:it|that|this)\s+(?:back\s+|forward\s+)?(?:to|till|until)\s+"
+                      r"(?:(?:this|next)\s+)?(?:mon|tues|wednes|thurs|fri)day\b")
+
+
+_WEEKDAY_STEMS = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4}
+
+
+def _at_usual_hour(item: Item, usual: dict[int, str], sent_at: datetime, cfg: DateConfig) -> Item:
+    """"Can we skip this Thursday?" after "Our weekly is on Thursdays at 4": Thursday at 4."""
+    if item.kind != "meeting" or item.due is None or item.due.weekday() not in usual or \
+            (item.due_text and _HOUR_NAMED.search(ascii_lower(item.due_text))):
+        return item
+    found = _resolution(f"{item.due_text} at {usual[item.due.weekday()]}", "meeting", sent_at, cfg)
+    return replace(item, due=found.due, due_text=f"{item.due_text} … {usual[item.due.weekday()]}") \
+        if found and found.due.date() == item.due.date() else item
 
 
 def _due_from(before: str, item: Item, sent_at: datetime, cfg: DateConfig) -> Item:
@@ -1674,6 +1709,7 @@ def _meeting(body: str, low: str, words: set[str]) -> _Found | None:
     moved = not _MOVED_WORDS.isdisjoint(words) and _MOVED_EVENT.search(low) is not None
     if not noun and not call_me and not invite and not time_it_is and not instead and not moved \
             and not _CANT_MAKE_TIME.search(low) \
+            and not ("skip" in words and _MEET_CANCEL.search(low)) \
             and not (dayish and (_MEET_ACCEPT.search(low) or _CALL_VERB.search(low)
                                  or (_AVAILABLE.search(low) and _day_level(low, words))
                                  or _then_accept(low)

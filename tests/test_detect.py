@@ -1595,8 +1595,9 @@ def test_two_questions_with_context_after_them_are_still_asks(text: str) -> None
 
 @pytest.mark.parametrize("text,expected", [
     ("Sam and Priya are meeting on Thursday to go over the budget for the second phase.", []),
+    # the recurring meeting's hour is the skipped one's
     ("Our weekly is Thursdays at 4. Let's skip this Thursday - there's nothing new to discuss.",
-     [("meeting", "cancelled", at(11, 19, 9))]),
+     [("meeting", "cancelled", at(11, 19, 16))]),
     ("pls ignore prev mail, sent by mistake", []),
     ("Hi!! how r u? long time no see haha", []),
     ("Did I mention I'm moving to Porto next month?", []),
@@ -1678,3 +1679,16 @@ def test_an_invitations_when_line_is_the_meeting_its_calendar_part_holds() -> No
             "Joining info: https://meet.example/kcw\n\nInvitation from Google Calendar\n")
     found = detect(body, SENT_AT, calendar=ics("REQUEST", "DTSTART:20261124T140000Z", "SUMMARY:Layout review")).items
     assert [(i.kind, i.sentence, i.due) for i in found] == [("meeting", "Layout review", at(11, 24, 15))]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Can we skip tomorrow's call?", [("meeting", "cancelled", at(11, 19, 9))]),
+    ("Can we skip our weekly this Thursday?", [("meeting", "cancelled", at(11, 19, 9))]),
+    ("Our weekly is on Thursdays at 4. Can we skip this Thursday?", [("meeting", "cancelled", at(11, 19, 16))]),
+    # moved to another day, it keeps its hour
+    ("Our weekly is on Thursdays at 4. Could we move it to Friday this week?", [("meeting", "moved", at(11, 20, 16))]),
+    ("Can we skip the intro and go straight to pricing?", [("request", None, None)]),
+    ("We ship every Friday at 5. Could you send the copy by Friday?", [("request", None, at(11, 20, 17, 30))]),
+])
+def test_a_recurring_meeting_skipped_or_moved(text: str, expected: list) -> None:
+    assert _found(text) == expected
