@@ -31,6 +31,9 @@ Items are paired within a case on kind, as many pairs as possible, then as
 many required items as possible, then as many right dues as possible; an
 unmatched expected item is a miss, an unmatched found item a false alarm.
 Due accuracy is over matched items whose expected due is not "*".
+
+Each text goes through detect_body, as a message goes through parse before detection: a
+quoted reply, a forwarded message or a signature left in a text is not the sender's new words.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailflow.detect import detect  # noqa: E402
+from mailflow.detect import detect_body  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 KINDS = {"P": "promise", "R": "request", "M": "meeting"}
@@ -126,7 +129,7 @@ def match_items(expected: list[Expected], found: list[tuple[str, str | None]]) -
 def score_case(case: dict, tally: Tally) -> None:
     expected = parse_expected(case["expected"])
     found = [(i.kind, i.owner, i.due.isoformat() if i.due else None, i.sentence)
-             for i in detect(case["text"], datetime.fromisoformat(case["sent_at"]), case.get("direction", "outgoing")).items]
+             for i in detect_body(case["text"], datetime.fromisoformat(case["sent_at"]), case.get("direction", "outgoing")).items]
     if not [e for e in expected if not e.optional]:
         tally.empty_cases += 1
         tally.empty_right += not found

@@ -323,7 +323,7 @@ def detect(state: State, source: str, as_json: bool, plain_text: bool, sent_at: 
       echo "I'll send the quote by Friday." | mailflow detect --text --sent-at 2026-11-18T10:00:00+01:00 -
       mailflow detect --jsonl < lines.jsonl > items.jsonl
     """
-    from .detect import Detection, detect as run_detect, detect_jsonl, item_to_json
+    from .detect import Detection, detect_body, detect_jsonl, item_to_json
     from .ledger import detect_raw
 
     if jsonl:
@@ -344,7 +344,7 @@ def detect(state: State, source: str, as_json: bool, plain_text: bool, sent_at: 
             raise ConfigError(f"--sent-at {sent_at!r} is not an ISO 8601 date and time") from exc
         if moment.tzinfo is None:
             raise ConfigError(f"--sent-at {sent_at!r} needs a UTC offset, e.g. +01:00")
-        detection: Detection = run_detect(data.decode("utf-8", "replace"), moment, direction)
+        detection: Detection = detect_body(data.decode("utf-8", "replace"), moment, direction)
     else:
         _msg, detection = detect_raw(data, _own_addresses(state))
     if as_json:

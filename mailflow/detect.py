@@ -164,6 +164,8 @@ _CUT = re.compile(r"([.!?\n;](?:(?<=[.!?])[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|(?<=
 _BLOCKS = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*(?:[-*•>]|\d+[.)])\s")
 # An ask right after an interjection: "great send it tomorrow," (not "Great call yesterday,").
+_SOUNDS_THEN_ASK = _rx(r"^sounds\s+(?:good|great|perfect|fine|lovely)[,!.]*\s+(?=(?:please\s+)?(?:go\s+ahead|send|proceed|"
+                       r"print|publish|forward|share|sign|pay|invoice|order|upload|submit|ship)\b)")
 _TAIL_ASK = _rx(r"^(?:send|forward|share|sign|review|check|call|email|ping|book|pay|fix|update|confirm|get|bring|upload|"
                 r"submit|resend)\s+(?:it|them|me|us|the|a|an|this|that|your|those|these|over)\b")
 _BULLET_MARK = re.compile(r"^\s*(?:[-*•◦▪‣☐☑☒✓✔□▢>]|\d{1,2}[.)])\s+")
@@ -1532,7 +1534,7 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     # Most sentences stop here: test the token list before paying for a set.
     if ("?" not in sentence and _CUE_WORDS.isdisjoint(tokens)
             # "Looks great, send it to the printer!"
-            and _IMPERATIVE_WORDS.isdisjoint(tokens[:3] if tokens[:1] == ["looks"] else tokens[:2])
+            and _IMPERATIVE_WORDS.isdisjoint(tokens[:3] if tokens[:1] in (["looks"], ["sounds"]) else tokens[:2])
             and "about" not in tokens[:3]  # "how about 11:30"
             and not sentence.startswith(_ON_IT)
             and (_PAIRED_CUES.isdisjoint(tokens) or not _paired_cue(tokens))
@@ -1556,6 +1558,8 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
     cut = greeting.end() if greeting else 0
     if greeting and greeting["tail"] and _TAIL_ASK.match(ascii_lower(greeting["tail"].strip())):
         cut = greeting.end("word")  # "great, send it tomorrow" and "ok send it tomorrow," keep their ask
+    elif not greeting and tokens[:1] == ["sounds"] and (approval := _SOUNDS_THEN_ASK.match(low_sentence)):
+        cut = approval.end()  # "Sounds good, go ahead with option B." ("Sounds good, Thursday at 2" says yes to a time)
     elif not greeting and ":" in sentence[:40] and low_sentence.split(None, 1)[0].rstrip(":") in _IMPERATIVE_WORDS:
         label = _SECTION_LABEL.match(low_sentence)
         if label:  # "Contact form: fixed the bug you reported": "contact" names a section, asks nothing
@@ -2478,6 +2482,14 @@ def item_to_json(item: Item, *, with_status: bool = False) -> dict[str, object]:
     return out
 
 
+def detect_body(text: str, sent_at: datetime, direction: str = "outgoing") -> Detection:
+    """detect() on a body as people paste it: quoted history, a forwarded message and the
+    signature are not the sender's new words, as parse would have cut them from a message."""
+    from mailflow.parse import extract_new_text  # imported late: detect() alone does not need it
+
+    return detect(extract_new_text(text), sent_at, direction)
+
+
 def detect_jsonl(lines: Iterable[str]) -> Iterator[str]:
     """`mailflow detect --jsonl`: one output line per input line, in order."""
     for line in lines:
@@ -2503,7 +2515,7 @@ def _detect_line(line: str) -> dict[str, object]:
     direction = record.get("direction", "outgoing")
     if direction not in ("outgoing", "incoming"):
         return {"id": ident, "error": f"bad direction {direction!r}"}
-    found = detect(text, sent_at, direction)
+    found = detect_body(text, sent_at, direction)
     return {"id": ident, "items": [item_to_json(i) for i in found.items]}
 
 

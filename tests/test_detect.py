@@ -322,6 +322,18 @@ def test_detect_jsonl_order_ids_and_errors() -> None:
         assert "\n" not in line.get("error", "")
 
 
+def test_detect_jsonl_reads_only_the_new_text_of_a_pasted_body() -> None:
+    body = ("Sounds good, go ahead with option B.\n\nOn Tue, 17 Nov 2026 at 16:02, Lukas Berger <lukas@example.com> wrote:\n"
+            "> Could you let me know which you prefer by Thursday?\n")
+    forwarded = ("FYI, can you handle this?\n\n---------- Forwarded message ---------\nFrom: Giulia <g@example.it>\n"
+                 "Date: Tue, 17 Nov 2026 at 18:10\nSubject: Translation\n\nCould you send a quote by the 30th?\n")
+    lines = [json.dumps({"id": n, "text": text, "sent_at": "2026-11-18T10:00:00+01:00"})
+             for n, text in enumerate((body, forwarded))]
+    out = [json.loads(line) for line in detect_jsonl(lines)]
+    assert [[(i["kind"], i["sentence"]) for i in line["items"]] for line in out] == [
+        [("request", "Sounds good, go ahead with option B.")], [("request", "FYI, can you handle this?")]]
+
+
 def test_detect_jsonl_default_direction_is_outgoing() -> None:
     record = {"id": 1, "text": "Please review the draft.", "sent_at": "2026-11-18T10:00:00+01:00"}
     with_default = list(detect_jsonl([json.dumps(record)]))
