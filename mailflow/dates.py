@@ -171,7 +171,14 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("weekday", _rx(rf"\b(?:(?P<aweek>[Aa]\s+week\s+(?:on|from)\s+(?:this\s+)?)|(?P<which>[Nn]ext|[Tt]his|[Cc]oming|"
                     rf"[Tt]his\s+coming|[Oo]n|[Ll]ast|[Tt]his\s+past|[Pp]ast)\s+)?(?P<wd>{_WD_RE})"
                     r"(?P<after>\s+after\s+next|\s+(?:next|last)\s+week|\s+week\b(?!\s*\d))?")),
-    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+(?:week|wk)\b|\bweek\s+(?P<iso>\d{1,2})\b")),
+    # a numbered week, as German mail often dates work: "week 50", "KW 49", "KW49"
+    ("week", _rx(r"\b(?P<which>this|next|coming|the\s+following)\s+(?:week|wk)\b|"
+                 r"\b(?:week\s+|kw\.?\s*)(?P<iso>\d{1,2})\b")),
+    # the holidays a freelancer's year turns on: "before Christmas", "in the new year"
+    ("holiday", _rx(r"\b(?:(?P<pre>before|by|until|till|after|in|on)\s+(?:the\s+)?)?(?:(?P<xmas>christmas|xmas|x-mas)"
+                    r"(?:\s+(?P<eve>eve))?|(?P<ny>new\s+year(?:'s)?)(?:\s+(?P<nye>eve|day))?|(?P<tg>thanksgiving))\b"
+                    r"(?!\s+(?:party|parties|card|cards|campaign|sale|sales|market|dinner|lunch|tree|gifts?|bonus|edition|"
+                    r"issue|special|resolutions?|menu|shoot|ad|ads|mailing|newsletter|offer|break|holidays?)\b)")),
     ("weekend", _rx(r"\b(?:(?P<by>by|before)\s+)?(?P<which>this|next|the|this\s+coming|over\s+the|at\s+the|on\s+the)\s+"
                     r"week[\s-]?end\b")),
     ("month_rel", _rx(r"\b(?:(?P<part>early|mid|late|end\s+of|the\s+end\s+of|beginning\s+of|start\s+of)\s*"
@@ -213,7 +220,8 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     "yesterday": frozenset({"yesterday"}),
     "eod": frozenset({"eod", "cob", "eob", "business", "day", "play"}),
     "week_part": frozenset({"week", "eow"}),
-    "week": frozenset({"week", "wk"}),
+    "week": frozenset({"week", "wk", "kw"}),
+    "holiday": frozenset({"christmas", "xmas", "x", "year", "year's", "thanksgiving"}),
     "weekend": frozenset({"weekend", "week-end", "week"}),
     "weekday": _WEEKDAY_WORDS,
     "month_rel": frozenset({"month"}),
@@ -243,6 +251,7 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
     # the separator before a digit in "2026-11-20", "20/11", and day_range's numeric month ("12-15.10")
     (re.compile(r"[./-]\d").search, frozenset({"iso", "numeric", "day_range"})),
     (re.compile(r"\d(?:st|nd|rd|th)").search, frozenset({"ordinal"})),
+    (re.compile(r"kw\.?\d").search, frozenset({"week"})),  # "KW49", one token
     # every full weekday name ends in "day" (in any case: weekday_day runs on the original text)
     (re.compile(r"day\s+(?:the\s+)?\d").search, frozenset({"weekday_day"})),
     # an hour, then _MERIDIEM
@@ -593,6 +602,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
                 return None
             try:
                 monday = date.fromisocalendar(today.year, week, 1)
+                if monday + timedelta(days=6) < today - timedelta(days=90):
+                    monday = date.fromisocalendar(today.year + 1, week, 1)  # "KW 2" said in December
             except ValueError:
                 return None
             return _Anchor(start, end, 1, ((monday, monday + timedelta(days=6)),))
@@ -624,6 +635,8 @@ def _anchor_from_match(name: str, m: re.Match[str], ref: datetime, cfg: DateConf
         y, mo = _add_months(today, 1 if g["which"].lower() == "next" else 0)
         first, last = date(y, mo, 1), _month_end(y, mo)
         return _Anchor(start, end, 1, (_period_part(first, last, g["part"]),))
+    if name == "holiday":
+        return _holiday_anchor(m, today)
     if name == "quarter":
         if _FIGURES_FOR.search(m.string, max(0, m.start() - 40), m.start()):
             return None  # "the updated numbers for Q3" names what is asked for, not when
@@ -707,6 +720,49 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
 _FIGURES_FOR = _rx(r"\b(?:numbers|figures|results|report|data|forecasts?|budget|plan|sales|revenue|costs|targets|accounts|"
                    r"statements?|invoices?|invoicing|invoice\s+\w+|expenses|timesheets?|hours|payroll|rent|fees?)\s+"
                    r"(?:for|from|of)\s+(?:the\s+)?$")
+
+
+def _holiday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
+    """Christmas, the new year and Thanksgiving, next time they come. A holiday named without a
+    preposition ("Merry Christmas", "Happy New Year") dates nothing."""
+    pre = m["pre"]
+    if not pre and not (m["eve"] or m["nye"]):
+        return None
+
+    def next_time(month: int, day: int) -> date:
+        this = date(today.year, month, day)
+        return this if this >= today else date(today.year + 1, month, day)
+
+    if m["xmas"]:
+        if m["eve"] or pre in ("before", "by", "until", "till"):
+            return _Anchor(m.start(), m.end(), 2, _day(next_time(12, 24)))
+        if pre == "after":  # the days between Christmas and the new year
+            first = next_time(12, 27)
+            while first.weekday() >= 5:
+                first += timedelta(days=1)
+            return _Anchor(m.start(), m.end(), 1, ((first, date(first.year, 12, 31)),))
+        return _Anchor(m.start(), m.end(), 2, _day(next_time(12, 25))) if pre == "on" else None
+    if m["ny"]:
+        if m["nye"] == "eve" or (pre in ("before", "by", "until", "till") and not m["nye"]):
+            return _Anchor(m.start(), m.end(), 2, _day(next_time(12, 31)))
+        if m["nye"] == "day":
+            return _Anchor(m.start(), m.end(), 2, _day(next_time(1, 1)))
+        if pre == "after":  # the first working week of January ("in the new year" is any time in it)
+            first = date(today.year + 1, 1, 2) if today.month > 1 or today.day > 8 else date(today.year, 1, 2)
+            while first.weekday() >= 5:
+                first += timedelta(days=1)
+            return _Anchor(m.start(), m.end(), 1, ((first, first + timedelta(days=4 - first.weekday())),))
+        return None
+    november = _nth_weekday(today.year, 11, 3, 4)
+    day = november if november and november >= today else _nth_weekday(today.year + 1, 11, 3, 4)
+    if day is None:
+        return None
+    if pre in ("before", "by", "until", "till"):
+        return _Anchor(m.start(), m.end(), 2, _day(day - timedelta(days=1)))
+    if pre == "after":
+        monday = day + timedelta(days=4)
+        return _Anchor(m.start(), m.end(), 1, ((monday, monday + timedelta(days=4)),))
+    return _Anchor(m.start(), m.end(), 2, _day(day))
 
 
 def _quarter_anchor(m: re.Match[str], today: date) -> _Anchor:

@@ -84,6 +84,12 @@ DEADLINES = [
     ("before tomorrow's review", at(2026, 11, 19, 17, 30), "tomorrow"),
     # "wed" in lower case after a date word, and "b4" for "before"
     ("i will send it b4 wed", at(2026, 11, 25, 17, 30), "wed"),
+    # numbered weeks and holidays
+    ("Can you send it in KW 49?", at(2026, 12, 4, 17, 30), "KW 49"),
+    ("the shoot is planned for KW 2", at(2027, 1, 15, 17, 30), "KW 2"),
+    ("I will send it before Christmas", at(2026, 12, 24, 17, 30), "before Christmas"),
+    ("after the New Year", at(2027, 1, 8, 17, 30), "after the New Year"),
+    ("by Thanksgiving", at(2026, 11, 25, 17, 30), "by Thanksgiving"),
     # a deadline's day keeps its own hour only
     ("Could you send the files today, or tomorrow at 9?", at(2026, 11, 18, 17, 30), "today"),
     ("can do it by wed", at(2026, 11, 25, 17, 30), "wed"),
@@ -143,6 +149,9 @@ NO_DATE = [
     "Meet Wedgwood, our new intern.",
     "Marta and Tom will wed at the lake house.",
     "the couple will wed this summer",
+    "Merry Christmas and a happy New Year!",
+    "We use CW 10 for the reviews.",
+    "Our Christmas party was great.",
     "I have 3 kids and 2 cats.",
     "Version 2.5 is out.",
     "We offer 24/7 support.",
