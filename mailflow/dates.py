@@ -1153,9 +1153,11 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
     anchors = _find_anchors(t, reference, cfg, order)
     times = _find_times(t, cfg, [(a.start, a.end) for a in anchors])
     times = sorted(times + _times_after_dates(t, anchors, times), key=lambda x: x.start)
-    if len(times) > 1 and "you" in t.low:
-        # "Thursday at 10am your time (4pm for me)": the due is the sender's hour
-        mine = [x for x in times if not _READERS_TIME.match(t.low, x.end)]
+    if len(times) > 1:
+        # "Thursday at 10am your time (4pm for me)", "5 PM IST is 12:30 for me": the due is the sender's hour
+        mine = [x for x in times if _SENDERS_TIME.match(t.low, x.end)] if _SENDERS_CUE.search(t.low) else []
+        if not mine and "you" in t.low:
+            mine = [x for x in times if not _READERS_TIME.match(t.low, x.end)]
         if mine and len(mine) < len(times):
             times = mine
     if anchors:
@@ -1173,6 +1175,9 @@ def _resolve(text: str, reference: datetime, kind: str, cfg: DateConfig) -> Reso
 
 _READERS_TIME = re.compile(r"\s*\(?\s*(?:your\s+time|yours\b|for\s+you\b|your\s+(?:end|side)|on\s+your\s+(?:end|side)|"
                            r"where\s+you\s+are|in\s+your\s+time\s*zone)")
+_SENDERS_CUE = re.compile(r"\b(?:my|me|mine|here|local)\b")
+_SENDERS_TIME = re.compile(r"\s*\(?\s*(?:my\s+time|for\s+me\b|mine\b|here\b|my\s+end|on\s+my\s+(?:end|side)|where\s+i\s+am|"
+                           r"(?:my\s+)?local(?:\s+time)?\b)")
 _BY_START = re.compile(r"(?:by|before|b4|no\s+later\s+than)\b", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"\b(?:by|before|b4|no\s+later\s+than)\s+(?:the\s+|this\s+|next\s+)?$", re.IGNORECASE)
 

@@ -455,7 +455,24 @@ _MEET_ACCEPT_WORDS = _Needled("see works sounds there count make confirm looking
     r"(?<!we\s)(?<!'s\s)(?<!to\s)(?<!us\s)(?<!lets\s)talk\s+(?:to\s+you\s+)?(?:then|tomorrow|on\s+[a-z]+day)|accept(?:ed)?\s+(?:the\s+|your\s+|this\s+|our\s+)?invit\w*)\b"
     r"|\b(?=\w)(?:" + _ATTENDING_RX + ")"  # checked at word starts only, as the rest
 ))
-_MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _Needled("ok for|okay for|fine for|good for|ok with|okay with|fine with|fine by", _rx(
+# A slot said back with its yes: "tues 9:15 👍", "Thursday 3 PM works", "Monday 9:00 Zurich time suits me
+# well", "12/9 at 2 PT works", "17:00 Berlin it is", "booked Thursday 17th, 2pm".
+_SLOT_SUITS = _Needled("works|suits|suit|ok|okay|perfect|good|fine|it is|then|\U0001f44d|booked", _rx(
+    # ("If Thursday at 2 works for you" offers it)
+    r"(?:(?<!if\s)\b(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri)[a-z]*\.?\s+(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)\s+|"
+    r"\d{1,2}[./]\d{1,2}\.?\s+)?|(?<!if\s)\b\d{1,2}[./]\d{1,2}\b\.?\s+|"
+    # an hour alone leads its sentence or follows a yes: "9:30 perfect", "sure, 4pm works"
+    r"^|(?<=[,!–—-]\s)|(?<=\bok\s)|(?<=\bsure\s)|(?<=\byes\s)|(?<=\bfine\s)|(?<=\bgreat\s)|(?<=\bokay\s)|"
+    r"(?<=\bperfect\s)|(?<=\bthanks\s))"
+    r"(?:at\s+\d{1,2}(?::\d\d)?|\d{1,2}(?::\d\d|\s*[ap]\.?m\b|h\b))(?:\s*[ap]\.?m\b)?"
+    # a zone after the hour ("2 PT", "9:00 Zurich time", "17:00 Berlin"), not a noun ("7pm start is fine")
+    r"(?:\s*[-–]\s*\d{1,2}(?::\d\d)?(?:\s*[ap]m)?)?(?:\s+[a-z]{2,4}\b|\s+[a-z]+\s+time\b|\s+(?:berlin|london|paris|zurich|"
+    r"lisbon|amsterdam|madrid|dublin|vienna|munich|sydney|tokyo|singapore|delhi|mumbai|toronto))?(?:\s*\([^)]{0,25}\))?,?"
+    r"\s*(?:works|suits|is\s+(?:good|fine|great|perfect|ok|okay)|ok\b|okay|perfect|it\s+is\b|then\s*\?|\U0001f44d)|"
+    # "Perfect – booked Thursday 17th", not "the skip is booked for Monday"
+    r"(?<!is\s)(?<!are\s)(?<!was\s)(?<!been\s)(?<!be\s)\bbooked\s+(?:for\s+|in\s+)?(?:(?:mon|tues|wednes|thurs|fri)day|tomorrow|\d)"),
+    sep="|")
+_MEET_ACCEPT = _AnyOf(_MEET_ACCEPT_WORDS, _SLOT_SUITS, _Needled("ok for|okay for|fine for|good for|ok with|okay with|fine with|fine by", _rx(
     # "ok for me the 3/12 at 10h", "fine for us, Thursday at 2"
     r"\b(?:ok|okay|fine|good)\s+for\s+(?:me|us)[,:]?\s+(?:the\s+|on\s+)?(?=\d|[a-z]+day|tomorrow|tmrw|today|"
     r"(?:mon|tue|wed|thu|fri)\b)|"
@@ -1599,8 +1616,12 @@ def _classify(sentence: str, has_attachments: bool) -> list[_Classified | Comple
                     and (meeting or _INVITE_ARTIFACT.search(low, promise[3])):
                 return [*found, ("meeting", "both", "proposed", body)]
             meeting = None
-    if meeting and not promise and not words.isdisjoint(_ARTIFACT_WORDS) and _ASK_FOR_ARTIFACT.search(low) \
+    if meeting and not promise and not words.isdisjoint(_ARTIFACT_WORDS) and (ask := _ASK_FOR_ARTIFACT.search(low)) \
             and _request(body, low, words):
+        if meeting[2] == "accepted" and _SLOT_SUITS.search(low, 0, ask.start()):
+            # "Thursday 3 PM works – please send the invite": a yes, then an ask of its own
+            return [*found, ("meeting", "both", "accepted", body[:ask.start()]),
+                    ("request", "recipient", None, body[ask.start():])]
         meeting = None  # "Could you resend the Zoom link for Thursday?" asks for the link; the call is already set
     if meeting and promise and promise[3] <= meeting[3] and _ARRANGE.match(low, promise[3]) \
             and words.isdisjoint(_DAY_WORDS) and not _HOUR_NAMED.search(low):

@@ -1704,3 +1704,23 @@ def test_an_invitations_when_line_is_the_meeting_its_calendar_part_holds() -> No
 ])
 def test_a_recurring_meeting_skipped_or_moved(text: str, expected: list) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a slot said back with its yes
+    ("Monday 9:00 Zurich time suits me well.", [("meeting", "accepted", at(11, 23, 9))]),
+    ("Wednesday 25th at 3pm suits me well.", [("meeting", "accepted", at(11, 25, 15))]),
+    ("9:30 perfect, thanks Zoe", [("meeting", "accepted", at(11, 19, 9, 30))]),
+    ("Thanks Martin! Thursday 11:00 then? I'll send an invite.",
+     [("meeting", "accepted", at(11, 19, 11)), ("promise", None, None)]),
+    ("Thursday 3 PM works – please send the invite to my Gmail.",
+     [("meeting", "accepted", at(11, 19, 15)), ("request", None, None)]),
+    # ...not logistics, a booked skip, or a slot offered on a condition
+    ("I've spoken to the caterer: 7pm start is fine.", []),
+    ("The skip is booked for Monday.", []),
+    ("If Thursday at 2 works for you, happy to meet at your office.", [("meeting", "proposed", at(11, 19, 14))]),
+    # the sender's hour of a pair
+    ("4pm IST works – that's 10:30 my time.", [("meeting", "accepted", at(11, 18, 10, 30))]),
+])
+def test_a_slot_said_back_with_its_yes(text: str, expected: list) -> None:
+    assert _found(text) == expected
