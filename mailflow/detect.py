@@ -987,7 +987,8 @@ def detect(
         # invitation's calendar part says the same, with its own title, and stays in their place
         items = [item for item in items if item is invite or not (item.kind == "meeting" and (
             item.due is None or item.due.date() == booked.due.date() or item.sentence in booked.sentence
-            or booked.sentence.split("\n")[-1] in item.sentence))]
+            or booked.sentence.split("\n")[-1] in item.sentence or _LABEL_LINE.match(item.sentence)
+            or item.status == booked.status != "proposed"))]  # "Karen has rescheduled your meeting." is the move
         if invite is None or invite.due != booked.due:
             items.append(booked)
     if sum(1 for item in items if item.kind == "meeting") > 1:
@@ -1003,13 +1004,16 @@ def detect(
 
 
 # A booking tool's confirmation or a calendar's plain-text invitation names the day, and the hour, on
-# labelled lines: "Date: Tuesday, December 1, 2026" and "Time: 2:00pm - 2:30pm (CET)", or
-# "When: Thursday Dec 3, 2026 2pm - 3pm (CET)". A forwarded message's header block has a "Date:" line
-# too, beside "From:" and "Subject:"; its day is past anyway.
-_BOOKING_NEEDLES = ("Date:", "When:", "DATE:", "WHEN:", "date:", "when:")
-_BOOKING_WHEN = re.compile(r"(?im)^[ \t]*(?:date|when)[ \t]*:[ \t]*(?P<day>\S[^\n]{2,80})"
+# labelled lines: "Date: Tuesday, December 1, 2026" and "Time: 2:00pm - 2:30pm (CET)", "When: Thursday
+# Dec 3, 2026 2pm - 3pm (CET)", "Event date/time: 10:00am - 10:45am, Thursday, December 3, 2026", a
+# reschedule's "New: ...". A forwarded message's header block has a "Date:" line too, beside "From:";
+# its day is past anyway.
+_BOOKING_NEEDLES = ("Date:", "When:", "DATE:", "WHEN:", "date:", "when:", "Time:", "time:", "New:", "date/time:")
+_BOOKING_WHEN = re.compile(r"(?im)^[ \t]*(?:date|when|time|new|(?:event\s+)?date/time|date\s+(?:and|&)\s+time)[ \t]*:[ \t]*"
+                           r"(?P<day>\S[^\n]{2,100})"
                            r"(?:\n[ \t]*(?:time|start|starts|starting)[ \t]*:[ \t]*(?P<time>\S[^\n]{0,60}))?")
-_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(?:from|to|subject|sent|cc)[ \t]*:")
+_LABEL_LINE = re.compile(r"[A-Za-z][\w /&-]{0,24}:\s")  # "Previous: Monday, Nov 23, 9:00am", the booking's other lines
+_HEADER_LINE = re.compile(r"(?im)^[ \t>]*(?:from|sent)[ \t]*:")
 _BOOKING_CUE = _rx(r"\b(?:book\w*|appointment|event|session|meeting|call|invit\w*|scheduled|reservation|consultation|"
                    r"interview|shoot|visit|viewing|confirm\w*|reschedul\w*|cancell?ed|cancellation)\b")
 _DAY_MONTH = _rx(r"\b\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")

@@ -1676,6 +1676,12 @@ BOOKED = ("Hi Anna,\n\nA new event has been scheduled.\n\nEvent Type: 30 Minute 
      [("meeting", "proposed", at(12, 3, 14))]),
     ("Your appointment has been cancelled.\n\nDate: Monday, 30 November 2026\nTime: 15:00\n",
      [("meeting", "cancelled", at(11, 30, 15))]),
+    ("Meeting rescheduled\n\nKaren Liu has rescheduled your meeting.\n\nPrevious: Monday, Nov 23, 2026, 9:00am\n"
+     "New: Tuesday, Nov 24, 2026, 1:00pm - 1:30pm\n", [("meeting", "moved", at(11, 24, 13))]),
+    ("Canceled: 30 Minute Intro Call\n\nEvent date/time: 3:30pm - 4:00pm, Wednesday, December 16, 2026\n",
+     [("meeting", "cancelled", at(12, 16, 15, 30))]),
+    ("Microsoft Teams meeting\n\nSubject: Handover\nWhen: Wednesday, 16 December 2026 15:00-15:30\n\nClick here to join the meeting\n",
+     [("meeting", "proposed", at(12, 16, 15))]),
     # a forwarded message's header block is no booking; a day still to be fixed holds no meeting
     ("FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Anna <anna@example.com>\n"
      "Date: Fri, Nov 20, 2026 at 10:02 AM\nSubject: Our call\n\nThe meeting is confirmed.\n",
