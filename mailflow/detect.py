@@ -27,7 +27,7 @@ from mailflow.dates import DateConfig, ascii_lower, resolve
 
 log = logging.getLogger(__name__)
 
-DETECTOR_VERSION = "2026.11.13"
+DETECTOR_VERSION = "2026.11.14"
 # dateparser calls allowed for one message; past them, only mailflow's own date patterns run.
 DATEPARSER_BUDGET = 4
 MAX_CHARS = 20_000  # hostile or huge bodies: look at the start only
