@@ -15,6 +15,9 @@ by hand, with the expected items of every text:
 * cases_tuning4.jsonl: 240 more, written blind (with terse mobile replies and
   English written by non-native speakers); the 2026.11.8 rules were tuned on
   them;
+* cases_tuning5.jsonl to cases_tuning10.jsonl: 240 each, written blind, each
+  measured with the rules of its time and then tuned on; the README says what
+  each is about;
 * cases_heldout.jsonl and cases_heldout2.jsonl: 200 cases each, written
   blind, without running the detector; never tuned on;
 * cases_heldout3.jsonl: 200 more, written blind as a plain sample of a
