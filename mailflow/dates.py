@@ -675,13 +675,16 @@ def _day_range(g: dict[str, str | None], start: int, end: int, today: date, cfg:
 
 
 # "Mon ami", "Sat down": an abbreviated weekday needs a date word around it.
-_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every|,)\s*|^\s*)$", _I)
+_ABBR_BEFORE = re.compile(r"(?:\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every|about|,)\s*|^\s*)$", _I)
 # "wed" in lower case is also the verb: it needs a date word before it ("by wed") or a time after it
-_LOWER_WED_BEFORE = re.compile(r"\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every)\s*$")
+_LOWER_DAY_BEFORE = re.compile(r"\b(?:on|by|b4|until|untill|till|from|before|after|next|this|every|about)\s*$")
 # "mon", "tue" and "thu" in lower case are words of other languages or typing slips unless a time
 # follows: "mon am pls", "thu 3pm?"
 _LOWER_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:[ap]m|morning|afternoon|evening|eod|cob)\b)")
-_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|[ap]m|morning|afternoon|evening|night|eod|cob|noon|or|and|to|-|–)\b|[-–,]|"
+# ...or a date word before them, or a yes after: "what about tue?", "tue works"
+_LOWER_DAY_AFTER = re.compile(r"^\s*(?:\?|works?\b|ok\b|okay\b|is\s+(?:fine|good|ok)\b)")
+_ABBR_AFTER = re.compile(r"^[\s,.]*(?:\d|(?:at|[ap]m|morning|afternoon|evening|night|eod|cob|noon|or|and|to|works?|ok|okay|-|–)\b|"
+                         r"[-–,?]|"
                          r"$)", _I)
 
 
@@ -691,9 +694,9 @@ def _weekday_anchor(m: re.Match[str], today: date) -> _Anchor | None:
         before, after = m.string[max(0, m.start() - 12): m.start()], m.string[m.end(): m.end() + 12]
         if not m["which"] and not (_ABBR_BEFORE.search(before) and m.start() > 0 or _ABBR_AFTER.match(after)):
             return None
-        if word in ("mon", "tue", "thu") and not _LOWER_ABBR_AFTER.match(after):
-            return None
-        if word == "wed" and not (m["which"] or _LOWER_WED_BEFORE.search(before) or _LOWER_ABBR_AFTER.match(after)):
+        if word in ("mon", "tue", "thu", "wed") and not (
+                _LOWER_ABBR_AFTER.match(after) or _LOWER_DAY_AFTER.match(after)
+                or m["which"] or _LOWER_DAY_BEFORE.search(before)):
             return None
     wd = _WEEKDAYS[word.lower()]
     which = " ".join((m["which"] or "").lower().split())

@@ -94,6 +94,9 @@ DEADLINES = [
     ("Could you send the files today, or tomorrow at 9?", at(2026, 11, 18, 17, 30), "today"),
     ("can do it by wed", at(2026, 11, 25, 17, 30), "wed"),
     ("wed morning works", at(2026, 11, 25, 9, 0), "wed morning"),
+    # lower-case "tue", "mon", "thu" after a date word or before a yes
+    ("cant do mon, what about tue?", at(2026, 11, 24, 17, 30), "tue"),
+    ("tue works.", at(2026, 11, 24, 17, 30), "tue"),
 ]
 
 MEETINGS = [
