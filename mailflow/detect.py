@@ -168,9 +168,13 @@ _BULLET_MARK = re.compile(r"^\s*(?:[-*•◦▪‣☐☑☒✓✔□▢>]|\d{1,2
 _BULLET_STARTS = frozenset("-*•◦▪‣☐☑☒✓✔□▢> 0123456789")
 _SHORT_LINE = 45  # greetings, sign-offs and list items are shorter than a wrapped line
 # "ok for me, Thursday at 2" says yes to the time, not hello
-_GREETING = _rxi(r"^(?:(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|ok|okay|great|"
-                r"looks\s+(?:great|good|perfect|fine|lovely)|perfect|awesome|excellent|brilliant|lovely|"
-                r"cool|sure|yes|no|sorry|also|and|so|but|oh|fyi|p\.?s\.?)\b(?!\s+for\s+(?:me|us)\b)(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
+# The words are grouped by first letter (in their order within a letter), since `re` tries every
+# case-insensitive alternative in full; the lookahead finds at once what the tail would backtrack
+# 25 times to rule out: no separator before a full stop ("Thanks for the update on the copy.").
+_GREETING = _rxi(r"^(?:(?P<word>h(?:i|ello|ey)|dear|g(?:ood\s+(?:morning|afternoon|evening)|reat)|thank(?:s|\s+you)|o(?:k|kay|h)|"
+                r"l(?:ooks\s+(?:great|good|perfect|fine|lovely)|ovely)|p(?:erfect|\.?s\.?)|a(?:wesome|lso|nd)|excellent|"
+                r"b(?:rilliant|ut)|cool|s(?:ure|orry|o)|yes|no|fyi)\b(?!\s+for\s+(?:me|us)\b)(?=[^,.!:-]{0,25}+[,!:-])"
+                r"(?P<tail>[^,.!:]{0,25})[,!:-]+\s*|[A-Z][a-z]+,\s+)")
 
 # --- cues ---------------------------------------------------------------------
 
@@ -579,9 +583,9 @@ _REQUEST_SHAPES = _Shapes(
     (_W({"from"}), _rx(r"need(?:s|ed)?\b[^.?!]{0,40}\bfrom\s+(?:you|u)\b")),  # "a few things I need from you"
     (_W({"let", "lmk"}), _rx(r"let(?<!will\slet)(?<!'ll\slet)\s+(?:me|us)\s+know\b|\blmk\b")),
     (_W({"checking", "following", "update", "news"}), _rx(
-        r"(?:just\s+)?(?:checking|following)\s+(?:in|up)\s+(?:on|about|regarding|re)\b"
-        r"(?!\s+(?:our|the|my|your|this\s+morning'?s|today'?s|yesterday'?s|last\s+week'?s|[a-z]+day'?s)\s+"
-        r"(?:[\w-]+\s+)?(?:meeting|call|conversation|chat|discussion|talk|session|workshop|visit|catch[\s-]?up)\b)|"
+        _led((r"just\s+(?:checking|following)", "checking", "following"), r"\s+(?:in|up)\s+(?:on|about|regarding|re)\b"
+             r"(?!\s+(?:our|the|my|your|this\s+morning'?s|today'?s|yesterday'?s|last\s+week'?s|[a-z]+day'?s)\s+"
+             r"(?:[\w-]+\s+)?(?:meeting|call|conversation|chat|discussion|talk|session|workshop|visit|catch[\s-]?up)\b)") + "|"
         r"any\s+(?:update|news)\s+on\b")),
     # "The contract needs your signature", "Going to need those timesheets by Monday", "Eager to hear your thoughts",
     # "The balance is due on delivery", "I expect either a fix or a refund by Friday"
@@ -1552,7 +1556,10 @@ _FOR_WHEN = _rx(r"\bfor\s+(?:(?:the|our|a|an|this|that|next|tomorrow'?s|today'?s
 
 # "Our 1:1 tomorrow is moved to 3:30": said of our meeting with the time it moves to, not of an office or a file
 _MOVED_WORDS = frozenset({"moved", "rescheduled", "postponed", "pushed"})
-_MOVED_TO_WHEN = _rx(r"\b(?:is|has\s+been|have\s+been|'s|was|been|got)\s+(?:moved|rescheduled|postponed|pushed)\s+"
+# Each auxiliary starts with its literal ("'s" checks the word before it), so `re` skips to them.
+_MOVED_TO_WHEN = _rx("(?:" + "|".join((_word("is"), _word("has") + r"\s+been", _word("have") + r"\s+been", r"'(?<=\w')s",
+                                       _word("was"), _word("been"), _word("got"))) + ")"
+                     r"\s+(?:moved|rescheduled|postponed|pushed)\s+"
                      r"(?:back\s+|forward\s+)?(?:to|until|till)\s+(?:the\s+|next\s+|this\s+)?"
                      r"(?:\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|noon|morning|afternoon)")
 _MOVED_EVENT = _rx(r"\b(?:review|session|call|meeting|1:1|one-on-one|sync|stand-?up|demo|workshop|interview|appointment|"
