@@ -260,7 +260,9 @@ _DIGIT_GATES: tuple[tuple[Callable[[str], object], frozenset[str]], ...] = (
 _NEEDS_DIGIT = frozenset().union(*(names for _, names in _DIGIT_GATES))
 _ANY_TRIGGER = frozenset().union(*_TRIGGERS.values())
 _ON_ORIGINAL = frozenset({"weekday", "weekday_day", "month_only"})  # capitalisation tells "Sun" from "sun"
-_TOKEN = re.compile(r"[a-z0-9]+(?:'(?!s\b)[a-z]+)?")  # "o'clock" is a word; "tomorrow's" is "tomorrow"
+# "o'clock" is a word; "tomorrow's" is "tomorrow". Possessive: nothing after a run could take part of
+# it back, and `re` then keeps no backtracking state for each of the many tokens.
+_TOKEN = re.compile(r"[a-z0-9]++(?:'(?!s\b)[a-z]++)?+")
 _DIGIT = re.compile(r"\d")
 # Most texts hold no date cue at all. For an ASCII text without a digit, every token above is
 # one of its runs of letters or two of them joined by an apostrophe, so a text none of whose
